@@ -1,0 +1,1161 @@
+"""Validate and prepare sales frames: the one entry point every module uses.
+
+Data contract
+-------------
+forecastkit works on *long* frames with one row per series and period:
+
+* ``unique_id``: series identifier, any sortable dtype (kept as given);
+* ``ds``: period timestamp on a regular grid (daily, anchored weekly,
+  month/quarter/year starts or ends, hourly...);
+* ``y``: the target (demand), numeric;
+* every other column: an exogenous regressor.
+
+Column names are configurable with ``id_col``, ``time_col`` and
+``target_col``. :func:`prepare` checks a frame against this contract, infers
+its frequency, inserts the periods missing inside each series and returns a
+:class:`PreparedData` whose ``report`` records every change it made.
+
+Examples
+--------
+>>> import pandas as pd
+>>> sales = pd.DataFrame({
+...     "unique_id": ["SKU-1", "SKU-1", "SKU-1", "SKU-2", "SKU-2"],
+...     "ds": pd.to_datetime(["2024-01-05", "2024-01-12", "2024-01-26",
+...                           "2024-01-05", "2024-01-12"]),
+...     "y": [3, 5, 4, 1, 0],
+... })
+>>> prepared = prepare(sales)
+>>> prepared.freq
+'W-FRI'
+>>> prepared.df
+  unique_id         ds    y
+0     SKU-1 2024-01-05  3.0
+1     SKU-1 2024-01-12  5.0
+2     SKU-1 2024-01-19  0.0
+3     SKU-1 2024-01-26  4.0
+4     SKU-2 2024-01-05  1.0
+5     SKU-2 2024-01-12  0.0
+"""
+
+from __future__ import annotations
+
+import decimal
+import logging
+import numbers
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pandas.api import types as ptypes
+from pandas.tseries.frequencies import to_offset
+
+from forecastkit.errors import (
+    DataValidationError,
+    DataWarning,
+    FrequencyError,
+    InsufficientDataError,
+    format_values,
+)
+
+__all__ = [
+    "PreparationReport",
+    "PreparedData",
+    "check_future_frame",
+    "infer_freq",
+    "prepare",
+    "series_lengths",
+    "to_pandas",
+]
+
+logger = logging.getLogger(__name__)
+
+_DAY = 86_400 * 10**9  # nanoseconds
+_WEEK = 7 * _DAY
+_EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Aliases that only one side of the pandas 2.2 renaming understands.
+_NEW_ALIASES = {"M": "ME", "Q": "QE", "Y": "YE", "A": "YE", "AS": "YS", "H": "h", "T": "min"}
+_OLD_ALIASES = {"ME": "M", "QE": "Q", "YE": "A", "YS": "AS", "h": "H", "min": "T"}
+_OPTIONS = {
+    "missing": ("zero", "nan", "error"),
+    "exog_missing": ("ffill", "nan", "zero"),
+    "negative": ("clip", "error", "keep"),
+    "nan_target": ("error", "zero", "keep", "drop"),
+    "short": ("warn", "drop", "error"),
+}
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True, eq=False)
+class PreparationReport:
+    """What :func:`prepare` found and changed.
+
+    Attributes
+    ----------
+    n_series : int
+        Series in the prepared frame.
+    n_rows_in, n_rows_out : int
+        Rows of the input frame and of the prepared frame.
+    freq : str
+        pandas offset alias of the time grid.
+    filled : pandas.DataFrame
+        ``id_col, n_filled``: periods inserted inside each series' range
+        (only series with at least one).
+    clipped : pandas.DataFrame
+        ``id_col, n_negative``: negative targets per series (set to 0 when
+        ``negative="clip"``).
+    nan_target : pandas.DataFrame
+        ``id_col, n_nan``: NaN targets per series in the input, treated as
+        ``options["nan_target"]`` says.
+    short_series : list
+        Ids with fewer than ``min_length`` observed (non-NaN) targets.
+    dropped_series : list
+        Ids absent from the prepared frame (``short="drop"``, or every row
+        removed by ``nan_target="drop"``).
+    series : pandas.DataFrame
+        ``id_col, start, end, n_obs`` for every prepared series.
+    options : dict
+        The policies used (``missing``, ``nan_target``...).
+    """
+
+    n_series: int
+    n_rows_in: int
+    n_rows_out: int
+    freq: str
+    filled: pd.DataFrame
+    clipped: pd.DataFrame
+    nan_target: pd.DataFrame
+    short_series: list
+    dropped_series: list
+    series: pd.DataFrame
+    options: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """A few human-readable lines describing the preparation."""
+        opts = self.options
+        lines = [
+            f"{self.n_series} series, {self.n_rows_in} rows in, {self.n_rows_out} rows out, "
+            f"freq {self.freq!r}"
+        ]
+        if len(self.filled):
+            lines.append(
+                f"filled {int(self.filled['n_filled'].sum())} missing periods in "
+                f"{len(self.filled)} series (missing={opts.get('missing')!r})"
+            )
+        if len(self.clipped):
+            verb = "clipped to 0" if opts.get("negative") == "clip" else "kept"
+            lines.append(
+                f"{int(self.clipped['n_negative'].sum())} negative targets in "
+                f"{len(self.clipped)} series ({verb})"
+            )
+        if len(self.nan_target):
+            lines.append(
+                f"{int(self.nan_target['n_nan'].sum())} NaN targets in {len(self.nan_target)} "
+                f"series (nan_target={opts.get('nan_target')!r})"
+            )
+        if self.short_series:
+            lines.append(
+                f"{len(self.short_series)} series with fewer than {opts.get('min_length')} "
+                f"observations: {format_values(self.short_series)}"
+            )
+        if self.dropped_series:
+            lines.append(
+                f"dropped {len(self.dropped_series)} series: {format_values(self.dropped_series)}"
+            )
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedData:
+    """A validated frame and what is known about it.
+
+    Attributes
+    ----------
+    df : pandas.DataFrame
+        Validated copy: ``id_col`` (dtype kept), ``time_col``
+        (``datetime64[ns]``, tz-naive), ``target_col`` (float64, when
+        present), then the exogenous columns in input order; sorted by
+        (id, time), one row per period between each series' first and last
+        date, fresh RangeIndex.
+    freq : str
+        pandas offset alias of the grid (``"D"``, ``"W-FRI"``, ``"MS"``...).
+    id_col, time_col : str
+        Column names.
+    target_col : str or None
+        Target column, ``None`` when the frame had none
+        (``require_target=False``).
+    exog_cols : tuple of str
+        Exogenous columns.
+    report : PreparationReport
+        What was found and changed.
+    """
+
+    df: pd.DataFrame
+    freq: str
+    id_col: str
+    time_col: str
+    target_col: str | None
+    exog_cols: tuple[str, ...]
+    report: PreparationReport
+
+    def __repr__(self) -> str:
+        return (
+            f"PreparedData(n_series={self.report.n_series}, n_rows={len(self.df)}, "
+            f"freq={self.freq!r}, exog_cols={self.exog_cols!r})"
+        )
+
+
+# --------------------------------------------------------------------------- internals
+@dataclass(frozen=True)
+class _Grid:
+    """A regular time grid: fixed steps of ``step`` ns, or calendar months."""
+
+    freq: str
+    step: int  # nanoseconds, or months when ``calendar``
+    phase: int | None = None  # ns offset / month residue; None: read from the data
+    calendar: bool = False
+    month_end: bool = False
+    weekday: int | None = None
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """Series codes and dates sorted by (series, date), with their source rows."""
+
+    codes: np.ndarray
+    ds: np.ndarray  # int64 nanoseconds
+    rows: np.ndarray  # positions in the input frame
+    uniques: pd.Index  # sorted ids; codes index into it
+
+
+def _mode(values: np.ndarray) -> int:
+    """Most common value (smallest on ties)."""
+    if (values == values[0]).all():
+        return int(values[0])
+    uniq, counts = np.unique(values, return_counts=True)
+    return int(uniq[np.argmax(counts)])
+
+
+def _iso(ns: np.ndarray) -> list[str]:
+    stamps = pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"))
+    return [t.date().isoformat() if t == t.normalize() else t.isoformat() for t in stamps]
+
+
+def _where(keys: _Keys, mask: np.ndarray) -> str:
+    """'in 2 series ['A', 'B'], e.g. [('A', '2024-01-02'), ...]' for the masked rows."""
+    return _describe(keys.uniques, keys.codes[mask], keys.ds[mask])
+
+
+def _describe(uniques: pd.Index, codes: np.ndarray, ds: np.ndarray) -> str:
+    series = np.unique(codes)
+    ids = uniques.take(series[:6]).tolist()
+    pairs = list(zip(uniques.take(codes[:4]).tolist(), _iso(ds[:4]), strict=True))
+    return f"in {series.size} series {format_values(ids)}, e.g. {format_values(pairs, 3)}"
+
+
+def _per_series(keys: _Keys, mask: np.ndarray, id_col: str, name: str) -> pd.DataFrame:
+    counts = np.bincount(keys.codes[mask], minlength=len(keys.uniques))
+    hit = np.flatnonzero(counts)
+    return pd.DataFrame({id_col: keys.uniques.take(hit), name: counts[hit].astype(np.int64)})
+
+
+def _check_options(**options: Any) -> None:
+    for name, value in options.items():
+        if value not in _OPTIONS[name]:
+            raise ValueError(f"{name}={value!r} is not valid; choose one of {_OPTIONS[name]}.")
+
+
+def _input_frame(df: Any, required: list[str], what: str) -> pd.DataFrame:
+    frame = to_pandas(df)
+    if frame.columns.duplicated().any():
+        dup = frame.columns[frame.columns.duplicated()].tolist()
+        raise DataValidationError(f"{what} has duplicated column names {format_values(dup)}.")
+    if len(required) != len(set(required)):
+        raise ValueError(f"id_col, time_col and target_col must differ, got {required}.")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        in_index = [c for c in missing if c in frame.index.names]
+        raise DataValidationError(
+            f"{what} has no column {format_values(missing)}; its columns are "
+            f"{format_values(frame.columns.tolist(), 10)}. "
+            + (f"{in_index} is in the index: call .reset_index() first. " if in_index else "")
+            + "Rename the columns or pass id_col=, time_col=, target_col= to name yours."
+        )
+    if len(frame) == 0:
+        raise DataValidationError(f"{what} is empty (0 rows); pass at least one row per series.")
+    return frame
+
+
+def _parse_dates(col: pd.Series, name: str) -> pd.Series:
+    if ptypes.is_bool_dtype(col.dtype) or ptypes.is_numeric_dtype(col.dtype):
+        raise DataValidationError(
+            f"column {name!r} holds numbers ({col.dtype}), not dates; convert it first, e.g. "
+            f"pd.to_datetime(df[{name!r}], format='%Y%m%d') or unit='D'."
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
+            parsed = pd.to_datetime(col, errors="coerce")
+    except (TypeError, ValueError) as err:
+        raise DataValidationError(
+            f"column {name!r} could not be parsed as dates ({err}); convert it with "
+            f"pd.to_datetime(df[{name!r}], ...) first."
+        ) from err
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        parsed = parsed.dt.tz_localize(None)
+    bad = (parsed.isna() & col.notna()).to_numpy()
+    if bad.any():
+        raise DataValidationError(
+            f"column {name!r} has {int(bad.sum())} values that are not dates, e.g. "
+            f"{format_values(col[bad].tolist())}; fix them or convert the column with "
+            f"pd.to_datetime(df[{name!r}], format=...) first."
+        )
+    return parsed
+
+
+def _to_ns(col: pd.Series, name: str, ids: pd.Series) -> np.ndarray:
+    """Dates as int64 nanoseconds (tz-aware columns keep their local wall time)."""
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        logger.info("column %r is tz-aware (%s); using local wall-clock times", name, col.dt.tz)
+        col = col.dt.tz_localize(None)
+    elif isinstance(col.dtype, pd.PeriodDtype):
+        col = col.dt.to_timestamp()
+    elif not ptypes.is_datetime64_dtype(col.dtype):
+        col = _parse_dates(col, name)
+    missing = col.isna().to_numpy()
+    if missing.any():
+        raise DataValidationError(
+            f"column {name!r} has {int(missing.sum())} missing dates in series "
+            f"{format_values(pd.unique(ids[missing]).tolist())}; drop those rows or fill the dates."
+        )
+    try:
+        return col.astype("datetime64[ns]").to_numpy().view(np.int64)
+    except (ValueError, OverflowError) as err:
+        raise DataValidationError(
+            f"column {name!r} has dates outside 1677-09-22..2262-04-11 ({err}); fix them."
+        ) from err
+
+
+def _sorted_keys(frame: pd.DataFrame, id_col: str, time_col: str) -> _Keys:
+    ids = frame[id_col]
+    na = ids.isna().to_numpy()
+    if na.any():
+        raise DataValidationError(
+            f"column {id_col!r} has {int(na.sum())} missing series ids (rows "
+            f"{format_values(np.flatnonzero(na).tolist())}); every row needs an id. "
+            "Drop or fill those rows, or point id_col= at the id column."
+        )
+    codes, uniques = pd.factorize(ids, sort=True)
+    if ptypes.infer_dtype(uniques, skipna=True) in ("mixed", "mixed-integer"):
+        kinds = sorted({type(v).__name__ for v in uniques})
+        raise DataValidationError(
+            f"column {id_col!r} mixes id types {kinds}, so ids such as 1 and '1' would be "
+            f"different series; convert them to one type, e.g. df[{id_col!r}].astype(str)."
+        )
+    ds = _to_ns(frame[time_col], time_col, ids)
+    codes = codes.astype(np.int64, copy=False)
+    dc = np.diff(codes)
+    if (dc >= 0).all() and ((dc > 0) | (np.diff(ds) >= 0)).all():
+        return _Keys(codes, ds, np.arange(len(codes)), uniques)
+    order = _sort_order(codes, ds)
+    return _Keys(codes[order], ds[order], order, uniques)
+
+
+def _sort_order(codes: np.ndarray, ds: np.ndarray) -> np.ndarray:
+    """Stable order by (code, date); one integer key when it fits (2x faster than lexsort)."""
+    rel = ds - ds.min()
+    unit = int(np.gcd.reduce(rel)) or 1
+    span = int(rel.max()) // unit + 1
+    if (int(codes.max()) + 1) * span < 2**62:
+        return np.argsort(codes * span + rel // unit, kind="stable")
+    return np.lexsort((ds, codes))
+
+
+def _check_duplicates(keys: _Keys, id_col: str, time_col: str) -> None:
+    same = (keys.codes[1:] == keys.codes[:-1]) & (keys.ds[1:] == keys.ds[:-1])
+    dup = np.r_[False, same]
+    if dup.any():
+        raise DataValidationError(
+            f"{int(dup.sum())} rows repeat an earlier ({id_col}, {time_col}) pair "
+            f"{_where(keys, dup)}; each series needs one row per period. Aggregate first, e.g. "
+            f"df.groupby([{id_col!r}, {time_col!r}], as_index=False).sum()."
+        )
+
+
+# --------------------------------------------------------------------------- frequency
+def _to_offset(freq: Any) -> pd.offsets.BaseOffset:
+    if isinstance(freq, pd.offsets.BaseOffset):
+        return freq
+    if not isinstance(freq, str):
+        raise FrequencyError(f"freq must be a pandas offset alias such as 'D', got {freq!r}.")
+    head, sep, tail = freq.partition("-")
+    candidates = [freq] + [t[head] + sep + tail for t in (_NEW_ALIASES, _OLD_ALIASES) if head in t]
+    for candidate in candidates:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)  # deprecated aliases
+                return to_offset(candidate)
+        except ValueError:
+            continue
+    raise FrequencyError(
+        f"freq={freq!r} is not a pandas frequency; use an alias such as 'D', 'W-FRI', 'MS', "
+        "'ME' or 'h'."
+    )
+
+
+def _grid_from_freq(freq: Any) -> _Grid:
+    """The grid of an explicit ``freq`` (phase still to be read from the data)."""
+    off = _to_offset(freq)
+    kind, n = type(off), off.n
+    calendar = {
+        pd.offsets.MonthBegin: (1, False, 1),
+        pd.offsets.MonthEnd: (1, True, 1),
+        pd.offsets.QuarterBegin: (3, False, getattr(off, "startingMonth", 1)),
+        pd.offsets.QuarterEnd: (3, True, getattr(off, "startingMonth", 1)),
+        pd.offsets.YearBegin: (12, False, getattr(off, "month", 1)),
+        pd.offsets.YearEnd: (12, True, getattr(off, "month", 1)),
+    }
+    if kind in calendar and n == 1:
+        step, end, month = calendar[kind]
+        return _Grid(off.freqstr, step, (month - 1) % step, calendar=True, month_end=end)
+    if kind is pd.offsets.Week and off.weekday is not None and n == 1:
+        return _Grid(off.freqstr, _WEEK, weekday=off.weekday)
+    if n > 0 and kind is pd.offsets.Week and off.weekday is None:
+        return _Grid(off.freqstr, n * _WEEK)
+    if n > 0 and isinstance(off, pd.offsets.Day):
+        return _Grid(off.freqstr, n * _DAY)
+    if n > 0 and isinstance(off, pd.offsets.Tick):
+        return _Grid(off.freqstr, pd.Timedelta(off).value)
+    raise FrequencyError(
+        f"freq={freq!r} ({kind.__name__}) is not supported; use a fixed step ('D', 'h', "
+        "'15min'), an anchored week ('W-SUN'..'W-SAT') or a month/quarter/year start or end "
+        "('MS', 'ME', 'QS', 'QE', 'YS', 'YE')."
+    )
+
+
+def _with_phase(grid: _Grid, ds: np.ndarray) -> _Grid:
+    if grid.calendar or grid.phase is not None:
+        return grid
+    if grid.weekday is not None:
+        day = (grid.weekday - _EPOCH_WEEKDAY) % 7
+        return replace(grid, phase=(day * _DAY + _mode(ds % _DAY)) % _WEEK)
+    return replace(grid, phase=_mode(ds % grid.step))
+
+
+def _month_parts(ds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Months since 1970-01, and whether each date is a month start / month end."""
+    months = ds.view("datetime64[ns]").astype("datetime64[M]")
+    starts = months.astype("datetime64[ns]").view(np.int64)
+    ends = (months + 1).astype("datetime64[ns]").view(np.int64) - _DAY
+    return months.astype(np.int64), ds == starts, ds == ends
+
+
+def _positions(grid: _Grid, ds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer period positions of the dates, and whether each lies on the grid."""
+    if not grid.calendar:
+        rel = ds - grid.phase
+        return rel // grid.step, rel % grid.step == 0
+    months, is_start, is_end = _month_parts(ds)
+    rel = months - grid.phase
+    return rel // grid.step, (is_end if grid.month_end else is_start) & (rel % grid.step == 0)
+
+
+def _dates(grid: _Grid, pos: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`_positions`: int64 nanoseconds of period positions."""
+    if not grid.calendar:
+        return pos * grid.step + grid.phase
+    months = pos * grid.step + grid.phase + int(grid.month_end)
+    stamps = months.astype("datetime64[M]").astype("datetime64[ns]").view(np.int64)
+    return stamps - _DAY if grid.month_end else stamps
+
+
+def _calendar_alias(step: int, residue: int, end: bool) -> str:
+    if step == 1:
+        off = pd.offsets.MonthEnd() if end else pd.offsets.MonthBegin()
+    elif step == 3:  # QE-OCT/NOV/DEC and QS-JAN/FEB/MAR cover the three quarter phases
+        off = (
+            pd.offsets.QuarterEnd(startingMonth=residue + 10)
+            if end
+            else (pd.offsets.QuarterBegin(startingMonth=residue + 1))
+        )
+    else:
+        off = (
+            pd.offsets.YearEnd(month=residue + 1)
+            if end
+            else pd.offsets.YearBegin(month=residue + 1)
+        )
+    return off.freqstr
+
+
+def _infer_calendar(ds: np.ndarray, gaps: np.ndarray, valid: np.ndarray) -> _Grid | None:
+    if gaps[valid].min() < 28 * _DAY:
+        return None
+    months, is_start, is_end = _month_parts(ds)
+    if not (is_start.all() or is_end.all()):
+        return None
+    step = _mode(np.diff(months)[valid])
+    if step not in (1, 3, 12):
+        return None
+    end = not is_start.all()
+    residue = _mode(months % step)
+    return _Grid(_calendar_alias(step, residue, end), step, residue, True, end)
+
+
+def _tick_alias(step: int) -> str:
+    if step % _DAY == 0:
+        return "D" if step == _DAY else f"{step // _DAY}D"
+    return to_offset(pd.Timedelta(step)).freqstr
+
+
+def _infer_grid(keys: _Keys) -> _Grid:
+    ds = keys.ds
+    gaps = np.diff(ds)
+    valid = (keys.codes[1:] == keys.codes[:-1]) & (gaps > 0)
+    if not valid.any():
+        raise FrequencyError(
+            f"cannot infer the frequency: each of the {len(keys.uniques)} series has a single "
+            "date; pass freq=... explicitly, e.g. freq='D' or freq='W-SUN'."
+        )
+    grid = _infer_calendar(ds, gaps, valid)
+    if grid is not None:
+        return grid
+    step = _mode(gaps[valid])
+    bad = np.r_[False, valid & (gaps % step != 0)]
+    if bad.any():
+        raise FrequencyError(
+            f"cannot infer the frequency: the most common gap is {pd.Timedelta(step)}, but "
+            f"{int(bad.sum())} gaps are not multiples of it, ending {_where(keys, bad)}; "
+            "pass freq=... explicitly or align the dates to one grid."
+        )
+    if step == _WEEK:
+        phase = _mode(ds % _WEEK)
+        weekday = pd.Timestamp(phase).weekday()
+        return _Grid(pd.offsets.Week(weekday=weekday).freqstr, _WEEK, phase, weekday=weekday)
+    return _Grid(_tick_alias(step), step, _mode(ds % step))
+
+
+def _grid_positions(keys: _Keys, grid: _Grid, *, explicit: bool) -> np.ndarray:
+    """Positions of every date; FrequencyError naming the dates off the grid."""
+    pos, on = _positions(grid, keys.ds)
+    if on.all():
+        return pos
+    bad = ~on
+    msg = f"{int(bad.sum())} dates {_where(keys, bad)} are not on the {grid.freq!r} grid"
+    if grid.weekday is not None:
+        days = pd.DatetimeIndex(keys.ds[bad].view("datetime64[ns]")).day_of_week.unique()
+        msg += (
+            f" ({grid.freq} weeks end on {_DAY_NAMES[grid.weekday]}s; these fall on "
+            f"{', '.join(_DAY_NAMES[d] + 's' for d in sorted(days))})"
+        )
+    if explicit:
+        try:
+            guess = _infer_grid(keys)
+            _, guess_on = _positions(guess, keys.ds)
+            hint = f" (the dates look like freq={guess.freq!r})" if guess_on.all() else ""
+        except FrequencyError:
+            hint = ""
+        msg += f". Check freq={grid.freq!r}{hint} or align the dates to the grid."
+    else:
+        msg += ". Align the dates to one grid or pass freq=... explicitly."
+    raise FrequencyError(msg)
+
+
+def _resolve_grid(keys: _Keys, freq: Any) -> tuple[_Grid, np.ndarray]:
+    if freq is None:
+        grid = _infer_grid(keys)
+        logger.info("inferred frequency %r", grid.freq)
+        return grid, _grid_positions(keys, grid, explicit=False)
+    grid = _with_phase(_grid_from_freq(freq), keys.ds)
+    pos = _grid_positions(keys, grid, explicit=True)
+    steps = np.diff(pos)[keys.codes[1:] == keys.codes[:-1]]
+    if steps.size and steps.min() > 1:
+        warnings.warn(
+            f"freq={grid.freq!r} but no two dates of any series are one period apart "
+            f"(smallest gap: {int(steps.min())} periods); the data may be coarser than "
+            f"{grid.freq!r}, and filling would insert many rows. Check freq.",
+            DataWarning,
+            stacklevel=4,
+        )
+    return grid, pos
+
+
+# --------------------------------------------------------------------------- target
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (numbers.Real, decimal.Decimal)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def _target_values(col: pd.Series, name: str) -> np.ndarray:
+    """The target as a new float64 array (nullable NA -> NaN)."""
+    dtype = col.dtype
+    if ptypes.is_bool_dtype(dtype):
+        raise DataValidationError(
+            f"column {name!r} is boolean; a target must be numeric. If True/False are counts, "
+            f"convert with df[{name!r}].astype(float)."
+        )
+    numeric = ptypes.is_numeric_dtype(dtype) and not ptypes.is_complex_dtype(dtype)
+    if ptypes.is_object_dtype(dtype):  # e.g. Python ints/floats/Decimals after an apply
+        numeric = bool(col.dropna().map(_is_number).all())
+    if not numeric:
+        values = col.dropna()
+        examples = values[pd.to_numeric(values, errors="coerce").isna()]
+        examples = examples if len(examples) else values
+        raise DataValidationError(
+            f"column {name!r} must be numeric, got dtype {dtype} with values such as "
+            f"{format_values(examples.head(5).tolist())}; convert it with "
+            f"pd.to_numeric(df[{name!r}], errors='coerce') (non-numbers become NaN)."
+        )
+    return np.array(pd.to_numeric(col).to_numpy(dtype=np.float64, na_value=np.nan), copy=True)
+
+
+def _clean_target(
+    col: pd.Series,
+    keys: _Keys,
+    *,
+    name: str,
+    id_col: str,
+    nan_target: str,
+    negative: str,
+    **_: Any,
+) -> tuple[np.ndarray, np.ndarray, dict[str, pd.DataFrame], list[str]]:
+    """Sorted float target after the NaN and negative policies.
+
+    Returns ``(y, observed, per_series_counts, warning_messages)``.
+    """
+    y = _target_values(col, name)[keys.rows]
+    inf = np.isinf(y)
+    if inf.any():
+        raise DataValidationError(
+            f"column {name!r} has {int(inf.sum())} infinite values {_where(keys, inf)}; "
+            "replace them (e.g. with NaN and choose nan_target=...) before preparing."
+        )
+    nan = np.isnan(y)
+    if nan.any() and nan_target == "error":
+        raise DataValidationError(
+            f"column {name!r} has {int(nan.sum())} NaN values {_where(keys, nan)}; pass "
+            "nan_target='zero' to treat them as no sales, 'drop' to remove those rows or "
+            "'keep' to leave them missing."
+        )
+    if nan_target == "zero":
+        y = np.where(nan, 0.0, y)
+    neg = y < 0
+    messages = []
+    if neg.any() and negative == "error":
+        raise DataValidationError(
+            f"column {name!r} has {int(neg.sum())} negative values {_where(keys, neg)}; demand "
+            "must be >= 0. Clip returns upstream or pass negative='clip'."
+        )
+    if neg.any() and negative == "clip":
+        y = np.where(neg, 0.0, y)
+        messages.append(
+            f"column {name!r} had {int(neg.sum())} negative values {_where(keys, neg)}; they "
+            "were set to 0. Pass negative='keep' to keep them or negative='error' to reject them."
+        )
+    counts = {
+        "nan_target": _per_series(keys, nan, id_col, "n_nan"),
+        "clipped": _per_series(keys, neg, id_col, "n_negative"),
+    }
+    return y, ~nan, counts, messages
+
+
+# --------------------------------------------------------------------------- filling
+def _subset(keys: _Keys, keep: np.ndarray) -> _Keys:
+    if keep.all():
+        return keys
+    return _Keys(keys.codes[keep], keys.ds[keep], keys.rows[keep], keys.uniques)
+
+
+def _fill_plan(codes: np.ndarray, pos: np.ndarray) -> dict[str, np.ndarray]:
+    """Full (series, period) grid: ``src`` row per grid cell (-1 where inserted)."""
+    n = codes.size
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if n else np.zeros(0, int)
+    counts = np.diff(np.r_[starts, n])
+    first, last = pos[starts], pos[starts + counts - 1]
+    lengths = last - first + 1
+    grid_start = np.cumsum(lengths) - lengths
+    total = int(lengths.sum())
+    series = np.repeat(np.arange(starts.size), counts)
+    src = np.full(total, -1, dtype=np.int64)
+    src[grid_start[series] + pos - first[series]] = np.arange(n)
+    full_pos = np.arange(total, dtype=np.int64) + np.repeat(first - grid_start, lengths)
+    return dict(
+        src=src,
+        pos=full_pos,
+        codes=codes[starts],
+        first=first,
+        last=last,
+        n_filled=lengths - counts,
+    )
+
+
+def _raise_missing_periods(keys: _Keys, pos: np.ndarray, grid: _Grid) -> None:
+    jump = np.r_[False, (keys.codes[1:] == keys.codes[:-1]) & (np.diff(pos) > 1)]
+    if not jump.any():
+        return
+    n_missing = int((np.diff(pos)[jump[1:]] - 1).sum())
+    first_missing = _dates(grid, np.r_[0, pos[:-1]][jump] + 1)
+    raise DataValidationError(
+        f"{n_missing} {grid.freq!r} periods are missing inside series; first missing dates "
+        f"{_describe(keys.uniques, keys.codes[jump], first_missing)}. Pass missing='zero' to "
+        "treat them as no sales, missing='nan' to mark them unknown, or add the rows."
+    )
+
+
+def _fill_exog(col: pd.Series, inserted: np.ndarray, policy: str) -> pd.Series:
+    if policy == "ffill" or not inserted.any():
+        return col
+    if policy == "zero" and ptypes.is_bool_dtype(col.dtype):
+        return col.where(~inserted, False)
+    if policy == "zero" and ptypes.is_numeric_dtype(col.dtype):
+        return col.where(~inserted, 0)
+    return col.mask(inserted)
+
+
+def _assemble(
+    frame: pd.DataFrame, keys: _Keys, y: np.ndarray | None, plan: dict, grid: _Grid, **opts: Any
+) -> pd.DataFrame:
+    """The output frame: one take per input column, vectorized over all series."""
+    src = plan["src"]
+    inserted = src < 0
+    ffill = np.maximum.accumulate(src) if src.size else src  # each series starts observed
+    take = keys.rows[ffill]
+
+    def column(name: str) -> pd.Series:
+        return frame[name].iloc[take].reset_index(drop=True)
+
+    data: dict[str, Any] = {
+        opts["id_col"]: column(opts["id_col"]),
+        opts["time_col"]: _dates(grid, plan["pos"]).view("datetime64[ns]"),
+    }
+    if y is not None:
+        fill = 0.0 if opts["missing"] == "zero" else np.nan
+        data[opts["target_col"]] = np.where(inserted, fill, y[ffill])
+    for name in opts["exog_cols"]:
+        data[name] = _fill_exog(column(name), inserted, opts["exog_missing"])
+    return pd.DataFrame(data)
+
+
+# --------------------------------------------------------------------------- public API
+def to_pandas(df: Any) -> pd.DataFrame:
+    """Return ``df`` as a pandas DataFrame.
+
+    pandas frames pass through unchanged (no copy); polars ``DataFrame`` and
+    ``LazyFrame`` are converted (polars is never imported here).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame, polars.DataFrame or polars.LazyFrame
+        Input frame.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    DataValidationError
+        If ``df`` is of any other type.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"y": [1.0]})
+    >>> to_pandas(frame) is frame
+    True
+    """
+    if isinstance(df, pd.DataFrame):
+        return df
+    kind = type(df)
+    if kind.__module__.split(".")[0] == "polars":
+        if kind.__name__ == "LazyFrame":
+            df = df.collect()
+        if type(df).__name__ == "DataFrame":
+            try:
+                return df.to_pandas()
+            except ImportError:  # polars needs pyarrow for to_pandas
+                return pd.DataFrame(df.to_dict(as_series=False))
+    hint = " (use series.reset_index() or .to_frame())" if isinstance(df, pd.Series) else ""
+    raise DataValidationError(
+        f"expected a pandas or polars DataFrame, got {kind.__module__}.{kind.__qualname__}"
+        f"{hint}; convert it with pd.DataFrame(...) first."
+    )
+
+
+def infer_freq(df: Any, *, id_col: str = "unique_id", time_col: str = "ds") -> str:
+    """Infer the pandas offset alias shared by every series.
+
+    The base step is the most common positive gap between consecutive dates
+    within series; gaps that are whole multiples of it are missing periods.
+    Dates on the first of the month give ``"MS"`` (quarterly ``"QS-JAN"``,
+    yearly ``"YS-JAN"``), month ends give ``"ME"`` (``"M"`` on pandas <
+    2.2), weekly dates give ``"W-<weekday>"`` anchored on their weekday,
+    fixed steps give ``"D"``, ``"h"``, ``"15min"``...
+
+    Parameters
+    ----------
+    df : pandas.DataFrame or polars.DataFrame
+        Long frame.
+    id_col, time_col : str, default="unique_id", "ds"
+        Series id and time columns.
+
+    Returns
+    -------
+    str
+        pandas offset alias.
+
+    Raises
+    ------
+    FrequencyError
+        If every series has a single date, if gaps are not multiples of the
+        base step, or if series sit on different grids (mixed weekly
+        anchors); the message names the series and dates.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> walmart = pd.DataFrame({"unique_id": "store-1",
+    ...                         "ds": pd.date_range("2012-02-03", periods=4, freq="7D")})
+    >>> infer_freq(walmart)
+    'W-FRI'
+    >>> monthly = pd.DataFrame({"unique_id": "a",
+    ...                         "ds": pd.to_datetime(["2024-01-31", "2024-02-29", "2024-04-30"])})
+    >>> infer_freq(monthly)
+    'ME'
+    """
+    frame = _input_frame(df, [id_col, time_col], "df")
+    keys = _sorted_keys(frame, id_col, time_col)
+    grid = _infer_grid(keys)
+    _grid_positions(keys, grid, explicit=False)
+    return grid.freq
+
+
+def prepare(
+    df: Any,
+    *,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
+    freq: str | None = None,
+    missing: Literal["zero", "nan", "error"] = "zero",
+    exog_missing: Literal["ffill", "nan", "zero"] = "ffill",
+    negative: Literal["clip", "error", "keep"] = "clip",
+    nan_target: Literal["error", "zero", "keep", "drop"] = "error",
+    min_length: int = 1,
+    short: Literal["warn", "drop", "error"] = "warn",
+    require_target: bool = True,
+) -> PreparedData:
+    """Validate a long sales frame and put it on a complete regular grid.
+
+    Steps: convert (polars -> pandas), check columns, ids, dates and target,
+    reject duplicated (id, date) pairs, infer or check the frequency, sort by
+    (id, date), then insert the periods missing between each series' first
+    and last date. Everything is vectorized over series. The input is never
+    modified.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame or polars.DataFrame
+        Long frame, one row per series and period.
+    id_col, time_col, target_col : str, default="unique_id", "ds", "y"
+        Column names. Every other column is exogenous.
+    freq : str, optional
+        pandas offset alias; inferred (:func:`infer_freq`) when omitted.
+        Legacy and new aliases are both accepted (``"M"``/``"ME"``,
+        ``"W"`` = ``"W-SUN"``, ``"H"``/``"h"``).
+    missing : {"zero", "nan", "error"}, default="zero"
+        Periods missing inside a series' range: insert rows with ``y=0``
+        (no sale recorded), with ``y=NaN``, or raise.
+    exog_missing : {"ffill", "nan", "zero"}, default="ffill"
+        Exogenous values of inserted rows: previous period's value, missing,
+        or 0 (False for booleans; non-numeric columns get missing). NaN in
+        exogenous columns of input rows are left alone.
+    negative : {"clip", "error", "keep"}, default="clip"
+        Negative targets (returns): set to 0 with a :class:`DataWarning`,
+        raise, or keep (for targets that may be negative).
+    nan_target : {"error", "zero", "keep", "drop"}, default="error"
+        NaN targets in the input: raise, set to 0, keep NaN, or drop the rows
+        (the periods they leave empty are then handled by ``missing``).
+    min_length : int, default=1
+        Series with fewer observed (non-NaN) targets are short.
+    short : {"warn", "drop", "error"}, default="warn"
+        Short series: keep with a :class:`DataWarning`, drop with a warning,
+        or raise :class:`InsufficientDataError`.
+    require_target : bool, default=True
+        ``False`` for frames without a target (future exogenous values); a
+        target column that is present is still validated.
+
+    Returns
+    -------
+    PreparedData
+        ``df`` (ids keep their dtype, ``time_col`` is tz-naive
+        ``datetime64[ns]``, target float64), ``freq`` and the ``report``.
+
+    Raises
+    ------
+    DataValidationError
+        Bad input type, empty frame, missing columns, missing ids, mixed id
+        types, unparseable or missing dates, non-numeric/boolean/infinite
+        target, NaN targets (``nan_target="error"``), negative targets
+        (``negative="error"``), duplicated (id, date) pairs, missing periods
+        (``missing="error"``).
+    FrequencyError
+        No frequency can be inferred, or dates are off the grid of ``freq``.
+    InsufficientDataError
+        Short series with ``short="error"``.
+
+    Notes
+    -----
+    tz-aware dates are converted to naive local wall-clock time (a sale on
+    2024-03-01 in Berlin stays on 2024-03-01). Numeric strings in the target
+    are rejected rather than silently parsed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sales = pd.DataFrame({
+    ...     "unique_id": ["A", "A", "A"],
+    ...     "ds": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-04"]),
+    ...     "y": [2.0, 3.0, 1.0],
+    ...     "price": [9.5, 9.0, 8.5],
+    ... })
+    >>> prepared = prepare(sales)
+    >>> prepared.df
+      unique_id         ds    y  price
+    0         A 2024-01-01  2.0    9.5
+    1         A 2024-01-02  3.0    9.0
+    2         A 2024-01-03  0.0    9.0
+    3         A 2024-01-04  1.0    8.5
+    >>> print(prepared.report.summary())
+    1 series, 3 rows in, 4 rows out, freq 'D'
+    filled 1 missing periods in 1 series (missing='zero')
+    """
+    options = {
+        "missing": missing,
+        "exog_missing": exog_missing,
+        "negative": negative,
+        "nan_target": nan_target,
+        "short": short,
+    }
+    _check_options(**options)
+    integer = isinstance(min_length, (int, np.integer)) and not isinstance(min_length, bool)
+    if not integer or min_length < 0:
+        raise ValueError(f"min_length must be a non-negative integer, got {min_length!r}.")
+    required = [id_col, time_col] + ([target_col] if require_target else [])
+    frame = _input_frame(df, required, "df")
+    has_target = target_col in frame.columns
+    cols = {"id_col": id_col, "time_col": time_col, "target_col": target_col}
+    keys = _sorted_keys(frame, id_col, time_col)
+    _check_duplicates(keys, id_col, time_col)
+    return _prepare_sorted(
+        frame, keys, freq, has_target, cols, dict(options, min_length=int(min_length))
+    )
+
+
+def _prepare_sorted(
+    frame: pd.DataFrame, keys: _Keys, freq: Any, has_target: bool, cols: dict, options: dict
+) -> PreparedData:
+    id_col, target_col = cols["id_col"], cols["target_col"]
+    exog_cols = tuple(c for c in frame.columns if c not in cols.values())
+    y, observed, messages = None, np.ones(keys.codes.size, dtype=bool), []
+    counts = {
+        "nan_target": _per_series(keys, ~observed, id_col, "n_nan"),
+        "clipped": _per_series(keys, ~observed, id_col, "n_negative"),
+    }
+    if has_target:
+        y, observed, counts, messages = _clean_target(
+            frame[target_col], keys, id_col=id_col, name=target_col, **options
+        )
+    grid, pos = _resolve_grid(keys, freq)
+    n_obs = np.bincount(keys.codes[observed], minlength=len(keys.uniques))
+    short = np.flatnonzero(n_obs < options["min_length"])
+    short_ids = keys.uniques.take(short).tolist()
+    if short.size:
+        _handle_short(short_ids, n_obs[short], options, messages)
+    keep = observed if options["nan_target"] == "drop" else np.ones_like(observed)
+    if options["short"] == "drop":
+        keep = keep & ~np.isin(keys.codes, short)
+    kept, pos = _subset(keys, keep), pos[keep]
+    if kept.codes.size == 0:
+        raise InsufficientDataError(
+            f"no rows left: nan_target={options['nan_target']!r} and short={options['short']!r} "
+            f"removed all {len(keys.uniques)} series; keep them (nan_target='zero', "
+            "short='warn') or fix the data."
+        )
+    if options["missing"] == "error":
+        _raise_missing_periods(kept, pos, grid)
+    plan = _fill_plan(kept.codes, pos)
+    target = None if y is None else y[keep]
+    out = _assemble(frame, kept, target, plan, grid, exog_cols=exog_cols, **cols, **options)
+    for message in messages:
+        warnings.warn(message, DataWarning, stacklevel=3)
+    report = PreparationReport(
+        n_rows_in=int(keys.codes.size),
+        n_rows_out=len(out),
+        freq=grid.freq,
+        short_series=short_ids,
+        options=dict(options),
+        **_series_report(keys, plan, grid, n_obs, id_col),
+        **counts,
+    )
+    return PreparedData(
+        df=out,
+        freq=grid.freq,
+        id_col=id_col,
+        time_col=cols["time_col"],
+        target_col=target_col if has_target else None,
+        exog_cols=exog_cols,
+        report=report,
+    )
+
+
+def _handle_short(ids: list, counts: np.ndarray, options: dict, messages: list[str]) -> None:
+    min_length, policy = options["min_length"], options["short"]
+    what = (
+        f"{len(ids)} series have fewer than min_length={min_length} observations: "
+        f"{format_values(ids)} (counts {format_values(counts.tolist())})"
+    )
+    if policy == "error":
+        raise InsufficientDataError(f"{what}; pass short='drop' to drop them or lower min_length.")
+    action = "dropped them" if policy == "drop" else "kept them"
+    messages.append(f"{what}; {action}. Pass short='error' or short='drop' to change this.")
+
+
+def _series_report(
+    keys: _Keys, plan: dict, grid: _Grid, n_obs: np.ndarray, id_col: str
+) -> dict[str, Any]:
+    codes, filled = plan["codes"], plan["n_filled"]
+    has_fill = np.flatnonzero(filled)
+    if has_fill.size:
+        logger.info("filled %d missing periods in %d series", filled.sum(), has_fill.size)
+    series = {
+        id_col: keys.uniques.take(codes),
+        "start": _dates(grid, plan["first"]).view("datetime64[ns]"),
+        "end": _dates(grid, plan["last"]).view("datetime64[ns]"),
+        "n_obs": n_obs[codes].astype(np.int64),
+    }
+    fills = {id_col: keys.uniques.take(codes[has_fill]), "n_filled": filled[has_fill]}
+    dropped = np.setdiff1d(np.arange(len(keys.uniques)), codes)
+    return {
+        "n_series": int(codes.size),
+        "filled": pd.DataFrame(fills),
+        "series": pd.DataFrame(series),
+        "dropped_series": keys.uniques.take(dropped).tolist(),
+    }
+
+
+def check_future_frame(
+    X_future: Any,
+    *,
+    expected: pd.DataFrame,
+    columns: Sequence[str],
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    allow_nan: bool = False,
+) -> pd.DataFrame:
+    """Check that future exogenous values cover the whole forecast horizon.
+
+    Parameters
+    ----------
+    X_future : pandas.DataFrame or polars.DataFrame
+        Future values keyed on ``(id_col, time_col)``; extra rows and columns
+        are ignored.
+    expected : pandas.DataFrame
+        The ``(id_col, time_col)`` pairs of the horizon.
+    columns : sequence of str
+        Exogenous columns needed for every pair.
+    id_col, time_col : str, default="unique_id", "ds"
+        Key columns (in both frames).
+    allow_nan : bool, default=False
+        Whether NaN values count as present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id_col, time_col, *columns`` aligned row by row with ``expected``,
+        ``time_col`` as ``datetime64[ns]``, fresh RangeIndex.
+
+    Raises
+    ------
+    DataValidationError
+        If a column is absent, keys are duplicated or of another id type, or
+        values are missing for some pairs; the message names the column, the
+        series and the dates.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> horizon = pd.DataFrame({"unique_id": ["A", "A"],
+    ...                         "ds": pd.to_datetime(["2024-01-08", "2024-01-09"])})
+    >>> prices = pd.DataFrame({"unique_id": ["A", "A", "A"],
+    ...                        "ds": pd.to_datetime(["2024-01-09", "2024-01-08", "2024-01-10"]),
+    ...                        "price": [9.0, 9.5, 8.0]})
+    >>> check_future_frame(prices, expected=horizon, columns=["price"])
+      unique_id         ds  price
+    0         A 2024-01-08    9.5
+    1         A 2024-01-09    9.0
+    """
+    columns = [c for c in columns if c not in (id_col, time_col)]
+    horizon = _input_frame(expected, [id_col, time_col], "expected")
+    future = _input_frame(X_future, [id_col, time_col, *columns], "X_future")
+    keys = _sorted_keys(future, id_col, time_col)
+    _check_duplicates(keys, id_col, time_col)
+    future_ds = np.empty_like(keys.ds)
+    future_ds[keys.rows] = keys.ds
+    right = pd.DataFrame({id_col: future[id_col].reset_index(drop=True)})
+    right[time_col] = future_ds.view("datetime64[ns]")
+    for name in columns:
+        right[name] = future[name].reset_index(drop=True)
+    left = pd.DataFrame({id_col: horizon[id_col].reset_index(drop=True)})
+    left[time_col] = _to_ns(horizon[time_col], time_col, horizon[id_col]).view("datetime64[ns]")
+    right["__forecastkit_row__"] = np.arange(len(right))
+    try:
+        merged = left.merge(right, on=[id_col, time_col], how="left", sort=False)
+    except ValueError as err:
+        raise DataValidationError(
+            f"X_future[{id_col!r}] has dtype {future[id_col].dtype} but the series ids have "
+            f"dtype {horizon[id_col].dtype}; convert them to the same type ({err})."
+        ) from err
+    absent = merged.pop("__forecastkit_row__").isna().to_numpy()
+    gaps = {c: absent | (False if allow_nan else merged[c].isna().to_numpy()) for c in columns}
+    bad = [c for c in columns if gaps[c].any()]
+    if bad:
+        mask = gaps[bad[0]]
+        codes, uniques = pd.factorize(merged[id_col][mask], sort=True)
+        where = _describe(uniques, codes, merged[time_col].to_numpy()[mask].view(np.int64))
+        others = f"; columns {format_values(bad[1:])} have gaps too" if len(bad) > 1 else ""
+        raise DataValidationError(
+            f"X_future lacks values of column {bad[0]!r} for {int(mask.sum())} (series, date) "
+            f"pairs of the horizon {where}{others}. Provide future values of every exogenous "
+            "column for every series and horizon date."
+        )
+    return merged
+
+
+def series_lengths(df: Any, *, id_col: str = "unique_id") -> pd.Series:
+    """Number of rows of each series, indexed by sorted id.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame or polars.DataFrame
+        Long frame.
+    id_col : str, default="unique_id"
+        Series id column.
+
+    Returns
+    -------
+    pandas.Series
+        Integer counts named ``"n_rows"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"store": ["b", "a", "b"], "y": [1, 2, 3]})
+    >>> series_lengths(frame, id_col="store").to_dict()
+    {'a': 1, 'b': 2}
+    """
+    frame = _input_frame(df, [id_col], "df")
+    return frame.groupby(id_col, sort=True, observed=True).size().rename("n_rows")

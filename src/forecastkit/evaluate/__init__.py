@@ -1,0 +1,36 @@
+"""Forecast evaluation: accuracy metrics on long frames and rolling-origin backtests."""
+
+from forecastkit.evaluate.backtest import BacktestResult, backtest
+from forecastkit.evaluate.metrics import (
+    bias,
+    coverage,
+    evaluate,
+    mae,
+    mase,
+    pinball,
+    rmse,
+    rmsse,
+    scaled_pinball,
+    smape,
+    wape,
+    wrmsse,
+    wspl,
+)
+
+__all__ = [
+    "BacktestResult",
+    "backtest",
+    "bias",
+    "coverage",
+    "evaluate",
+    "mae",
+    "mase",
+    "pinball",
+    "rmse",
+    "rmsse",
+    "scaled_pinball",
+    "smape",
+    "wape",
+    "wrmsse",
+    "wspl",
+]
