@@ -1,5 +1,65 @@
-"""forecastkit: retail demand forecasting and inventory optimization."""
+"""forecastkit: retail demand forecasting and inventory optimization.
+
+The public API, from sales history to purchase orders:
+
+* data contract: :func:`prepare`, :func:`infer_freq`, :func:`to_pandas`;
+* calendars: :class:`EventCalendar` (national holidays and shopping festivals);
+* synthetic data with known truth: :func:`make_retail_demand`;
+* forecasting: :class:`SeasonalNaive` (baseline);
+* evaluation: :func:`evaluate`, :func:`backtest`;
+* inventory: :func:`newsvendor_normal`, :func:`newsvendor_poisson`.
+"""
 
 from forecastkit._version import __version__
+from forecastkit.calendar import BUILTIN_FESTIVALS, EventCalendar
+from forecastkit.data import (
+    PreparationReport,
+    PreparedData,
+    check_future_frame,
+    infer_freq,
+    prepare,
+    to_pandas,
+)
+from forecastkit.datasets import RetailDemand, RetailTruth, make_retail_demand
+from forecastkit.errors import (
+    DataValidationError,
+    DataWarning,
+    ForecastkitError,
+    ForecastkitWarning,
+    FrequencyError,
+    InsufficientDataError,
+    MissingDependencyError,
+    NotFittedError,
+)
+from forecastkit.evaluate import BacktestResult, backtest, evaluate
+from forecastkit.inventory import newsvendor_normal, newsvendor_poisson
+from forecastkit.timeseries import SeasonalNaive
 
-__all__ = ["__version__"]
+__all__ = [
+    "BUILTIN_FESTIVALS",
+    "BacktestResult",
+    "DataValidationError",
+    "DataWarning",
+    "EventCalendar",
+    "ForecastkitError",
+    "ForecastkitWarning",
+    "FrequencyError",
+    "InsufficientDataError",
+    "MissingDependencyError",
+    "NotFittedError",
+    "PreparationReport",
+    "PreparedData",
+    "RetailDemand",
+    "RetailTruth",
+    "SeasonalNaive",
+    "__version__",
+    "backtest",
+    "check_future_frame",
+    "evaluate",
+    "infer_freq",
+    "make_retail_demand",
+    "newsvendor_normal",
+    "newsvendor_poisson",
+    "prepare",
+    "to_pandas",
+]

@@ -144,13 +144,33 @@ def build_parser() -> argparse.ArgumentParser:
         description="Generate synthetic retail sales, forecast them with seasonal naive, "
         "and size a newsvendor order per SKU. Writes forecasts.csv and orders.csv.",
     )
-    demo.add_argument("--out", default="forecastkit-demo", help="output folder (default: %(default)s)")
-    demo.add_argument("--series", type=_positive_int, default=50, help="number of SKUs (default: %(default)s)")
-    demo.add_argument("--periods", type=_positive_int, default=730, help="days of history (default: %(default)s)")
-    demo.add_argument("--horizon", type=_positive_int, default=28, help="forecast days (default: %(default)s)")
-    demo.add_argument("--lead-time", type=int, default=7, help="supplier lead time, days (default: %(default)s)")
-    demo.add_argument("--review-period", type=_positive_int, default=7, help="days between orders (default: %(default)s)")
-    demo.add_argument("--holding-rate", type=float, default=0.25, help="annual holding cost as a share of unit cost (default: %(default)s)")
+    demo.add_argument(
+        "--out", default="forecastkit-demo", help="output folder (default: %(default)s)"
+    )
+    demo.add_argument(
+        "--series", type=_positive_int, default=50, help="number of SKUs (default: %(default)s)"
+    )
+    demo.add_argument(
+        "--periods", type=_positive_int, default=730, help="days of history (default: %(default)s)"
+    )
+    demo.add_argument(
+        "--horizon", type=_positive_int, default=28, help="forecast days (default: %(default)s)"
+    )
+    demo.add_argument(
+        "--lead-time", type=int, default=7, help="supplier lead time, days (default: %(default)s)"
+    )
+    demo.add_argument(
+        "--review-period",
+        type=_positive_int,
+        default=7,
+        help="days between orders (default: %(default)s)",
+    )
+    demo.add_argument(
+        "--holding-rate",
+        type=float,
+        default=0.25,
+        help="annual holding cost as a share of unit cost (default: %(default)s)",
+    )
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     demo.set_defaults(func=_run_demo)
     return parser

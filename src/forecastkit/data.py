@@ -39,23 +39,29 @@ Examples
 
 from __future__ import annotations
 
-import decimal
 import logging
-import numbers
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
-from pandas.tseries.frequencies import to_offset
 
+from forecastkit._checks import (
+    _check_duplicates,
+    _clean_target,
+    _describe,
+    _Keys,
+    _per_series,
+    _sorted_keys,
+    _to_ns,
+)
+from forecastkit._grid import _dates, _Grid, _grid_positions, _infer_grid, _resolve_grid
 from forecastkit.errors import (
     DataValidationError,
     DataWarning,
-    FrequencyError,
     InsufficientDataError,
     format_values,
 )
@@ -72,13 +78,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_DAY = 86_400 * 10**9  # nanoseconds
-_WEEK = 7 * _DAY
-_EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# Aliases that only one side of the pandas 2.2 renaming understands.
-_NEW_ALIASES = {"M": "ME", "Q": "QE", "Y": "YE", "A": "YE", "AS": "YS", "H": "h", "T": "min"}
-_OLD_ALIASES = {"ME": "M", "QE": "Q", "YE": "A", "YS": "AS", "h": "H", "min": "T"}
 _OPTIONS = {
     "missing": ("zero", "nan", "error"),
     "exog_missing": ("ffill", "nan", "zero"),
@@ -208,60 +207,7 @@ class PreparedData:
         )
 
 
-# --------------------------------------------------------------------------- internals
-@dataclass(frozen=True)
-class _Grid:
-    """A regular time grid: fixed steps of ``step`` ns, or calendar months."""
-
-    freq: str
-    step: int  # nanoseconds, or months when ``calendar``
-    phase: int | None = None  # ns offset / month residue; None: read from the data
-    calendar: bool = False
-    month_end: bool = False
-    weekday: int | None = None
-
-
-@dataclass(frozen=True)
-class _Keys:
-    """Series codes and dates sorted by (series, date), with their source rows."""
-
-    codes: np.ndarray
-    ds: np.ndarray  # int64 nanoseconds
-    rows: np.ndarray  # positions in the input frame
-    uniques: pd.Index  # sorted ids; codes index into it
-
-
-def _mode(values: np.ndarray) -> int:
-    """Most common value (smallest on ties)."""
-    if (values == values[0]).all():
-        return int(values[0])
-    uniq, counts = np.unique(values, return_counts=True)
-    return int(uniq[np.argmax(counts)])
-
-
-def _iso(ns: np.ndarray) -> list[str]:
-    stamps = pd.DatetimeIndex(np.asarray(ns, dtype=np.int64).view("datetime64[ns]"))
-    return [t.date().isoformat() if t == t.normalize() else t.isoformat() for t in stamps]
-
-
-def _where(keys: _Keys, mask: np.ndarray) -> str:
-    """'in 2 series ['A', 'B'], e.g. [('A', '2024-01-02'), ...]' for the masked rows."""
-    return _describe(keys.uniques, keys.codes[mask], keys.ds[mask])
-
-
-def _describe(uniques: pd.Index, codes: np.ndarray, ds: np.ndarray) -> str:
-    series = np.unique(codes)
-    ids = uniques.take(series[:6]).tolist()
-    pairs = list(zip(uniques.take(codes[:4]).tolist(), _iso(ds[:4]), strict=True))
-    return f"in {series.size} series {format_values(ids)}, e.g. {format_values(pairs, 3)}"
-
-
-def _per_series(keys: _Keys, mask: np.ndarray, id_col: str, name: str) -> pd.DataFrame:
-    counts = np.bincount(keys.codes[mask], minlength=len(keys.uniques))
-    hit = np.flatnonzero(counts)
-    return pd.DataFrame({id_col: keys.uniques.take(hit), name: counts[hit].astype(np.int64)})
-
-
+# --------------------------------------------------------------------------- input
 def _check_options(**options: Any) -> None:
     for name, value in options.items():
         if value not in _OPTIONS[name]:
@@ -287,379 +233,6 @@ def _input_frame(df: Any, required: list[str], what: str) -> pd.DataFrame:
     if len(frame) == 0:
         raise DataValidationError(f"{what} is empty (0 rows); pass at least one row per series.")
     return frame
-
-
-def _parse_dates(col: pd.Series, name: str) -> pd.Series:
-    if ptypes.is_bool_dtype(col.dtype) or ptypes.is_numeric_dtype(col.dtype):
-        raise DataValidationError(
-            f"column {name!r} holds numbers ({col.dtype}), not dates; convert it first, e.g. "
-            f"pd.to_datetime(df[{name!r}], format='%Y%m%d') or unit='D'."
-        )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
-            parsed = pd.to_datetime(col, errors="coerce")
-    except (TypeError, ValueError) as err:
-        raise DataValidationError(
-            f"column {name!r} could not be parsed as dates ({err}); convert it with "
-            f"pd.to_datetime(df[{name!r}], ...) first."
-        ) from err
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        parsed = parsed.dt.tz_localize(None)
-    bad = (parsed.isna() & col.notna()).to_numpy()
-    if bad.any():
-        raise DataValidationError(
-            f"column {name!r} has {int(bad.sum())} values that are not dates, e.g. "
-            f"{format_values(col[bad].tolist())}; fix them or convert the column with "
-            f"pd.to_datetime(df[{name!r}], format=...) first."
-        )
-    return parsed
-
-
-def _to_ns(col: pd.Series, name: str, ids: pd.Series) -> np.ndarray:
-    """Dates as int64 nanoseconds (tz-aware columns keep their local wall time)."""
-    if isinstance(col.dtype, pd.DatetimeTZDtype):
-        logger.info("column %r is tz-aware (%s); using local wall-clock times", name, col.dt.tz)
-        col = col.dt.tz_localize(None)
-    elif isinstance(col.dtype, pd.PeriodDtype):
-        col = col.dt.to_timestamp()
-    elif not ptypes.is_datetime64_dtype(col.dtype):
-        col = _parse_dates(col, name)
-    missing = col.isna().to_numpy()
-    if missing.any():
-        raise DataValidationError(
-            f"column {name!r} has {int(missing.sum())} missing dates in series "
-            f"{format_values(pd.unique(ids[missing]).tolist())}; drop those rows or fill the dates."
-        )
-    try:
-        return col.astype("datetime64[ns]").to_numpy().view(np.int64)
-    except (ValueError, OverflowError) as err:
-        raise DataValidationError(
-            f"column {name!r} has dates outside 1677-09-22..2262-04-11 ({err}); fix them."
-        ) from err
-
-
-def _sorted_keys(frame: pd.DataFrame, id_col: str, time_col: str) -> _Keys:
-    ids = frame[id_col]
-    na = ids.isna().to_numpy()
-    if na.any():
-        raise DataValidationError(
-            f"column {id_col!r} has {int(na.sum())} missing series ids (rows "
-            f"{format_values(np.flatnonzero(na).tolist())}); every row needs an id. "
-            "Drop or fill those rows, or point id_col= at the id column."
-        )
-    codes, uniques = pd.factorize(ids, sort=True)
-    if ptypes.infer_dtype(uniques, skipna=True) in ("mixed", "mixed-integer"):
-        kinds = sorted({type(v).__name__ for v in uniques})
-        raise DataValidationError(
-            f"column {id_col!r} mixes id types {kinds}, so ids such as 1 and '1' would be "
-            f"different series; convert them to one type, e.g. df[{id_col!r}].astype(str)."
-        )
-    ds = _to_ns(frame[time_col], time_col, ids)
-    codes = codes.astype(np.int64, copy=False)
-    dc = np.diff(codes)
-    if (dc >= 0).all() and ((dc > 0) | (np.diff(ds) >= 0)).all():
-        return _Keys(codes, ds, np.arange(len(codes)), uniques)
-    order = _sort_order(codes, ds)
-    return _Keys(codes[order], ds[order], order, uniques)
-
-
-def _sort_order(codes: np.ndarray, ds: np.ndarray) -> np.ndarray:
-    """Stable order by (code, date); one integer key when it fits (2x faster than lexsort)."""
-    rel = ds - ds.min()
-    unit = int(np.gcd.reduce(rel)) or 1
-    span = int(rel.max()) // unit + 1
-    if (int(codes.max()) + 1) * span < 2**62:
-        return np.argsort(codes * span + rel // unit, kind="stable")
-    return np.lexsort((ds, codes))
-
-
-def _check_duplicates(keys: _Keys, id_col: str, time_col: str) -> None:
-    same = (keys.codes[1:] == keys.codes[:-1]) & (keys.ds[1:] == keys.ds[:-1])
-    dup = np.r_[False, same]
-    if dup.any():
-        raise DataValidationError(
-            f"{int(dup.sum())} rows repeat an earlier ({id_col}, {time_col}) pair "
-            f"{_where(keys, dup)}; each series needs one row per period. Aggregate first, e.g. "
-            f"df.groupby([{id_col!r}, {time_col!r}], as_index=False).sum()."
-        )
-
-
-# --------------------------------------------------------------------------- frequency
-def _to_offset(freq: Any) -> pd.offsets.BaseOffset:
-    if isinstance(freq, pd.offsets.BaseOffset):
-        return freq
-    if not isinstance(freq, str):
-        raise FrequencyError(f"freq must be a pandas offset alias such as 'D', got {freq!r}.")
-    head, sep, tail = freq.partition("-")
-    candidates = [freq] + [t[head] + sep + tail for t in (_NEW_ALIASES, _OLD_ALIASES) if head in t]
-    for candidate in candidates:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", FutureWarning)  # deprecated aliases
-                return to_offset(candidate)
-        except ValueError:
-            continue
-    raise FrequencyError(
-        f"freq={freq!r} is not a pandas frequency; use an alias such as 'D', 'W-FRI', 'MS', "
-        "'ME' or 'h'."
-    )
-
-
-def _grid_from_freq(freq: Any) -> _Grid:
-    """The grid of an explicit ``freq`` (phase still to be read from the data)."""
-    off = _to_offset(freq)
-    kind, n = type(off), off.n
-    calendar = {
-        pd.offsets.MonthBegin: (1, False, 1),
-        pd.offsets.MonthEnd: (1, True, 1),
-        pd.offsets.QuarterBegin: (3, False, getattr(off, "startingMonth", 1)),
-        pd.offsets.QuarterEnd: (3, True, getattr(off, "startingMonth", 1)),
-        pd.offsets.YearBegin: (12, False, getattr(off, "month", 1)),
-        pd.offsets.YearEnd: (12, True, getattr(off, "month", 1)),
-    }
-    if kind in calendar and n == 1:
-        step, end, month = calendar[kind]
-        return _Grid(off.freqstr, step, (month - 1) % step, calendar=True, month_end=end)
-    if kind is pd.offsets.Week and off.weekday is not None and n == 1:
-        return _Grid(off.freqstr, _WEEK, weekday=off.weekday)
-    if n > 0 and kind is pd.offsets.Week and off.weekday is None:
-        return _Grid(off.freqstr, n * _WEEK)
-    if n > 0 and isinstance(off, pd.offsets.Day):
-        return _Grid(off.freqstr, n * _DAY)
-    if n > 0 and isinstance(off, pd.offsets.Tick):
-        return _Grid(off.freqstr, pd.Timedelta(off).value)
-    raise FrequencyError(
-        f"freq={freq!r} ({kind.__name__}) is not supported; use a fixed step ('D', 'h', "
-        "'15min'), an anchored week ('W-SUN'..'W-SAT') or a month/quarter/year start or end "
-        "('MS', 'ME', 'QS', 'QE', 'YS', 'YE')."
-    )
-
-
-def _with_phase(grid: _Grid, ds: np.ndarray) -> _Grid:
-    if grid.calendar or grid.phase is not None:
-        return grid
-    if grid.weekday is not None:
-        day = (grid.weekday - _EPOCH_WEEKDAY) % 7
-        return replace(grid, phase=(day * _DAY + _mode(ds % _DAY)) % _WEEK)
-    return replace(grid, phase=_mode(ds % grid.step))
-
-
-def _month_parts(ds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Months since 1970-01, and whether each date is a month start / month end."""
-    months = ds.view("datetime64[ns]").astype("datetime64[M]")
-    starts = months.astype("datetime64[ns]").view(np.int64)
-    ends = (months + 1).astype("datetime64[ns]").view(np.int64) - _DAY
-    return months.astype(np.int64), ds == starts, ds == ends
-
-
-def _positions(grid: _Grid, ds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Integer period positions of the dates, and whether each lies on the grid."""
-    if not grid.calendar:
-        rel = ds - grid.phase
-        return rel // grid.step, rel % grid.step == 0
-    months, is_start, is_end = _month_parts(ds)
-    rel = months - grid.phase
-    return rel // grid.step, (is_end if grid.month_end else is_start) & (rel % grid.step == 0)
-
-
-def _dates(grid: _Grid, pos: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`_positions`: int64 nanoseconds of period positions."""
-    if not grid.calendar:
-        return pos * grid.step + grid.phase
-    months = pos * grid.step + grid.phase + int(grid.month_end)
-    stamps = months.astype("datetime64[M]").astype("datetime64[ns]").view(np.int64)
-    return stamps - _DAY if grid.month_end else stamps
-
-
-def _calendar_alias(step: int, residue: int, end: bool) -> str:
-    if step == 1:
-        off = pd.offsets.MonthEnd() if end else pd.offsets.MonthBegin()
-    elif step == 3:  # QE-OCT/NOV/DEC and QS-JAN/FEB/MAR cover the three quarter phases
-        off = (
-            pd.offsets.QuarterEnd(startingMonth=residue + 10)
-            if end
-            else (pd.offsets.QuarterBegin(startingMonth=residue + 1))
-        )
-    else:
-        off = (
-            pd.offsets.YearEnd(month=residue + 1)
-            if end
-            else pd.offsets.YearBegin(month=residue + 1)
-        )
-    return off.freqstr
-
-
-def _infer_calendar(ds: np.ndarray, gaps: np.ndarray, valid: np.ndarray) -> _Grid | None:
-    if gaps[valid].min() < 28 * _DAY:
-        return None
-    months, is_start, is_end = _month_parts(ds)
-    if not (is_start.all() or is_end.all()):
-        return None
-    step = _mode(np.diff(months)[valid])
-    if step not in (1, 3, 12):
-        return None
-    end = not is_start.all()
-    residue = _mode(months % step)
-    return _Grid(_calendar_alias(step, residue, end), step, residue, True, end)
-
-
-def _tick_alias(step: int) -> str:
-    if step % _DAY == 0:
-        return "D" if step == _DAY else f"{step // _DAY}D"
-    return to_offset(pd.Timedelta(step)).freqstr
-
-
-def _infer_grid(keys: _Keys) -> _Grid:
-    ds = keys.ds
-    gaps = np.diff(ds)
-    valid = (keys.codes[1:] == keys.codes[:-1]) & (gaps > 0)
-    if not valid.any():
-        raise FrequencyError(
-            f"cannot infer the frequency: each of the {len(keys.uniques)} series has a single "
-            "date; pass freq=... explicitly, e.g. freq='D' or freq='W-SUN'."
-        )
-    grid = _infer_calendar(ds, gaps, valid)
-    if grid is not None:
-        return grid
-    step = _mode(gaps[valid])
-    bad = np.r_[False, valid & (gaps % step != 0)]
-    if bad.any():
-        raise FrequencyError(
-            f"cannot infer the frequency: the most common gap is {pd.Timedelta(step)}, but "
-            f"{int(bad.sum())} gaps are not multiples of it, ending {_where(keys, bad)}; "
-            "pass freq=... explicitly or align the dates to one grid."
-        )
-    if step == _WEEK:
-        phase = _mode(ds % _WEEK)
-        weekday = pd.Timestamp(phase).weekday()
-        return _Grid(pd.offsets.Week(weekday=weekday).freqstr, _WEEK, phase, weekday=weekday)
-    return _Grid(_tick_alias(step), step, _mode(ds % step))
-
-
-def _grid_positions(keys: _Keys, grid: _Grid, *, explicit: bool) -> np.ndarray:
-    """Positions of every date; FrequencyError naming the dates off the grid."""
-    pos, on = _positions(grid, keys.ds)
-    if on.all():
-        return pos
-    bad = ~on
-    msg = f"{int(bad.sum())} dates {_where(keys, bad)} are not on the {grid.freq!r} grid"
-    if grid.weekday is not None:
-        days = pd.DatetimeIndex(keys.ds[bad].view("datetime64[ns]")).day_of_week.unique()
-        msg += (
-            f" ({grid.freq} weeks end on {_DAY_NAMES[grid.weekday]}s; these fall on "
-            f"{', '.join(_DAY_NAMES[d] + 's' for d in sorted(days))})"
-        )
-    if explicit:
-        try:
-            guess = _infer_grid(keys)
-            _, guess_on = _positions(guess, keys.ds)
-            hint = f" (the dates look like freq={guess.freq!r})" if guess_on.all() else ""
-        except FrequencyError:
-            hint = ""
-        msg += f". Check freq={grid.freq!r}{hint} or align the dates to the grid."
-    else:
-        msg += ". Align the dates to one grid or pass freq=... explicitly."
-    raise FrequencyError(msg)
-
-
-def _resolve_grid(keys: _Keys, freq: Any) -> tuple[_Grid, np.ndarray]:
-    if freq is None:
-        grid = _infer_grid(keys)
-        logger.info("inferred frequency %r", grid.freq)
-        return grid, _grid_positions(keys, grid, explicit=False)
-    grid = _with_phase(_grid_from_freq(freq), keys.ds)
-    pos = _grid_positions(keys, grid, explicit=True)
-    steps = np.diff(pos)[keys.codes[1:] == keys.codes[:-1]]
-    if steps.size and steps.min() > 1:
-        warnings.warn(
-            f"freq={grid.freq!r} but no two dates of any series are one period apart "
-            f"(smallest gap: {int(steps.min())} periods); the data may be coarser than "
-            f"{grid.freq!r}, and filling would insert many rows. Check freq.",
-            DataWarning,
-            stacklevel=4,
-        )
-    return grid, pos
-
-
-# --------------------------------------------------------------------------- target
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (numbers.Real, decimal.Decimal)) and not isinstance(
-        value, (bool, np.bool_)
-    )
-
-
-def _target_values(col: pd.Series, name: str) -> np.ndarray:
-    """The target as a new float64 array (nullable NA -> NaN)."""
-    dtype = col.dtype
-    if ptypes.is_bool_dtype(dtype):
-        raise DataValidationError(
-            f"column {name!r} is boolean; a target must be numeric. If True/False are counts, "
-            f"convert with df[{name!r}].astype(float)."
-        )
-    numeric = ptypes.is_numeric_dtype(dtype) and not ptypes.is_complex_dtype(dtype)
-    if ptypes.is_object_dtype(dtype):  # e.g. Python ints/floats/Decimals after an apply
-        numeric = bool(col.dropna().map(_is_number).all())
-    if not numeric:
-        values = col.dropna()
-        examples = values[pd.to_numeric(values, errors="coerce").isna()]
-        examples = examples if len(examples) else values
-        raise DataValidationError(
-            f"column {name!r} must be numeric, got dtype {dtype} with values such as "
-            f"{format_values(examples.head(5).tolist())}; convert it with "
-            f"pd.to_numeric(df[{name!r}], errors='coerce') (non-numbers become NaN)."
-        )
-    return np.array(pd.to_numeric(col).to_numpy(dtype=np.float64, na_value=np.nan), copy=True)
-
-
-def _clean_target(
-    col: pd.Series,
-    keys: _Keys,
-    *,
-    name: str,
-    id_col: str,
-    nan_target: str,
-    negative: str,
-    **_: Any,
-) -> tuple[np.ndarray, np.ndarray, dict[str, pd.DataFrame], list[str]]:
-    """Sorted float target after the NaN and negative policies.
-
-    Returns ``(y, observed, per_series_counts, warning_messages)``.
-    """
-    y = _target_values(col, name)[keys.rows]
-    inf = np.isinf(y)
-    if inf.any():
-        raise DataValidationError(
-            f"column {name!r} has {int(inf.sum())} infinite values {_where(keys, inf)}; "
-            "replace them (e.g. with NaN and choose nan_target=...) before preparing."
-        )
-    nan = np.isnan(y)
-    if nan.any() and nan_target == "error":
-        raise DataValidationError(
-            f"column {name!r} has {int(nan.sum())} NaN values {_where(keys, nan)}; pass "
-            "nan_target='zero' to treat them as no sales, 'drop' to remove those rows or "
-            "'keep' to leave them missing."
-        )
-    if nan_target == "zero":
-        y = np.where(nan, 0.0, y)
-    neg = y < 0
-    messages = []
-    if neg.any() and negative == "error":
-        raise DataValidationError(
-            f"column {name!r} has {int(neg.sum())} negative values {_where(keys, neg)}; demand "
-            "must be >= 0. Clip returns upstream or pass negative='clip'."
-        )
-    if neg.any() and negative == "clip":
-        y = np.where(neg, 0.0, y)
-        messages.append(
-            f"column {name!r} had {int(neg.sum())} negative values {_where(keys, neg)}; they "
-            "were set to 0. Pass negative='keep' to keep them or negative='error' to reject them."
-        )
-    counts = {
-        "nan_target": _per_series(keys, nan, id_col, "n_nan"),
-        "clipped": _per_series(keys, neg, id_col, "n_negative"),
-    }
-    return y, ~nan, counts, messages
 
 
 # --------------------------------------------------------------------------- filling
@@ -960,7 +533,8 @@ def _prepare_sorted(
 ) -> PreparedData:
     id_col, target_col = cols["id_col"], cols["target_col"]
     exog_cols = tuple(c for c in frame.columns if c not in cols.values())
-    y, observed, messages = None, np.ones(keys.codes.size, dtype=bool), []
+    y, observed = None, np.ones(keys.codes.size, dtype=bool)
+    messages: list[str] = []
     counts = {
         "nan_target": _per_series(keys, ~observed, id_col, "n_nan"),
         "clipped": _per_series(keys, ~observed, id_col, "n_negative"),

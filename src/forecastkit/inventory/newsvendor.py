@@ -18,7 +18,9 @@ from forecastkit.errors import DataValidationError
 __all__ = ["critical_ratio", "newsvendor_normal", "newsvendor_poisson"]
 
 
-def _check_costs(holding_cost: ArrayLike, stockout_cost: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def _check_costs(
+    holding_cost: ArrayLike, stockout_cost: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
     h = np.asarray(holding_cost, dtype=float)
     p = np.asarray(stockout_cost, dtype=float)
     if np.any(~np.isfinite(h)) or np.any(h <= 0):

@@ -121,7 +121,9 @@ class SeasonalNaive:
             raise DataValidationError(
                 f"season_length must be a positive integer, got {self.season_length!r}."
             )
-        prepared = prepare(df, id_col=id_col, time_col=time_col, target_col=target_col, freq=self.freq)
+        prepared = prepare(
+            df, id_col=id_col, time_col=time_col, target_col=target_col, freq=self.freq
+        )
         data = prepared.df
         grouped = data.groupby(id_col, sort=False, observed=True)
         ids = pd.unique(data[id_col])
@@ -153,9 +155,7 @@ class SeasonalNaive:
             {
                 id_col: ids,
                 "model": np.where(short, "mean", "seasonal_naive"),
-                "reason": np.where(
-                    short, f"fewer than season_length={m} observations", "default"
-                ),
+                "reason": np.where(short, f"fewer than season_length={m} observations", "default"),
             }
         )
         if short.any():
@@ -180,7 +180,9 @@ class SeasonalNaive:
         if not hasattr(self, "last_season_"):
             raise NotFittedError("SeasonalNaive is not fitted yet; call fit(df) before predict(h).")
         qs = _check_quantiles(quantiles)
-        out = future_frame(self.last_dates_, h, self.freq_, id_col=self.id_col_, time_col=self.time_col_)
+        out = future_frame(
+            self.last_dates_, h, self.freq_, id_col=self.id_col_, time_col=self.time_col_
+        )
         m = self.season_length
         n = len(self.last_dates_)
         step = np.arange(h)
