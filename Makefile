@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 OUT    ?= forecastkit-demo
 
-.PHONY: demo test lint typecheck docs clean
+.PHONY: demo test test-pandas2 typecheck docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,17 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
 
+# The suite again on pandas 2.x (forecastkit supports pandas >= 2.0; the
+# benchmark peers still need pandas < 3).
+PD2 := .venv-pandas2
+$(PD2)/.installed-dev: pyproject.toml
+	$(PYTHON) -m venv $(PD2)
+	$(PD2)/bin/python -m pip --disable-pip-version-check install --quiet -e ".[dev]" "pandas>=2.2,<3"
+	@touch $@
+
+test-pandas2: $(PD2)/.installed-dev
+	$(PD2)/bin/python -m pytest -q -p no:cacheprovider
+
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy src/forecastkit
 
@@ -37,4 +48,4 @@ docs: $(VENV)/.installed-dev
 	$(BIN)/mkdocs build --strict --site-dir site
 
 clean:
-	rm -rf $(VENV) site $(OUT) .pytest_cache .ruff_cache .mypy_cache build dist
+	rm -rf $(VENV) $(PD2) site $(OUT) .pytest_cache .ruff_cache .mypy_cache build dist

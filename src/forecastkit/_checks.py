@@ -70,6 +70,7 @@ def _parse_dates(col: pd.Series, name: str) -> pd.Series:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
+            warnings.simplefilter("ignore", FutureWarning)  # pandas 2: mixed offsets
             parsed = pd.to_datetime(col, errors="coerce")
     except (TypeError, ValueError) as err:
         raise DataValidationError(
@@ -78,10 +79,17 @@ def _parse_dates(col: pd.Series, name: str) -> pd.Series:
         ) from err
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
         parsed = parsed.dt.tz_localize(None)
+    elif not ptypes.is_datetime64_dtype(parsed.dtype):
+        # pandas 2 returns objects for strings with mixed UTC offsets
+        raise DataValidationError(
+            f"column {name!r} could not be parsed as dates (mixed time zones); convert it with "
+            f"pd.to_datetime(df[{name!r}], utc=True) first."
+        )
     bad = (parsed.isna() & col.notna()).to_numpy()
     if bad.any():
         raise DataValidationError(
-            f"column {name!r} has {int(bad.sum())} values that are not dates, e.g. "
+            f"column {name!r} has {int(bad.sum())} values that are not dates "
+            "(or lie outside 1677-09-22..2262-04-11), e.g. "
             f"{format_values(col[bad].tolist())}; fix them or convert the column with "
             f"pd.to_datetime(df[{name!r}], format=...) first."
         )
