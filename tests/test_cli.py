@@ -13,7 +13,7 @@ from scipy import stats
 from forecastkit import __version__
 from forecastkit.cli import main
 
-ARGS = ["demo", "--series", "8", "--periods", "120", "--horizon", "21", "--seed", "3"]
+ARGS = ["demo", "--series", "20", "--periods", "120", "--horizon", "21", "--seed", "3"]
 
 
 @pytest.fixture(scope="module")
@@ -26,17 +26,30 @@ def demo_dir(tmp_path_factory):
 def test_demo_writes_forecasts_for_every_series(demo_dir):
     fc = pd.read_csv(demo_dir / "forecasts.csv", parse_dates=["ds"])
     assert list(fc.columns) == ["unique_id", "ds", "yhat", "q0.1", "q0.5", "q0.9"]
-    assert fc["unique_id"].nunique() == 8
+    assert fc["unique_id"].nunique() == 19  # one of the 20 SKUs is discontinued
     assert (fc.groupby("unique_id").size() == 21).all()
     assert (fc[["yhat", "q0.1", "q0.5", "q0.9"]] >= 0).all().all()
     assert (fc["q0.1"] <= fc["q0.9"]).all()
+
+
+def test_demo_forecasts_start_after_the_history_and_skip_discontinued(demo_dir):
+    from forecastkit.datasets import make_retail_demand
+
+    sales = make_retail_demand(n_series=20, periods=120, seed=3).sales
+    last = sales.groupby("unique_id")["ds"].max()
+    fc = pd.read_csv(demo_dir / "forecasts.csv", parse_dates=["ds"])
+    assert fc.groupby("unique_id")["ds"].min().eq(last.max() + pd.Timedelta(days=1)).all()
+    active = last.index[last == last.max()]
+    assert len(active) == 19
+    assert set(fc["unique_id"]) == set(active)
 
 
 def test_demo_orders_follow_the_newsvendor_formula(demo_dir):
     # Recompute S* = P * mu + sqrt(P) * sigma * z_alpha (Snyder & Shen eq. 4.24)
     # from the written columns, and the order quantity ceil(S* - on_hand).
     orders = pd.read_csv(demo_dir / "orders.csv")
-    assert len(orders) == 8
+    fc_ids = pd.read_csv(demo_dir / "forecasts.csv")["unique_id"].unique()
+    assert sorted(orders["unique_id"]) == sorted(fc_ids)
     z = stats.norm.ppf(orders["critical_ratio"])
     level = orders["mean_demand"] + orders["sd_demand"] * z
     np.testing.assert_allclose(orders["order_up_to"], level, rtol=1e-4, atol=1e-3)

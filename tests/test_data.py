@@ -675,3 +675,35 @@ def test_inferred_freq_round_trips_with_missing_periods(freq, n_periods, holes):
     prepared = prepare(df, require_target=False)
     assert len(prepared.df) == 2 * n_periods
     assert prepared.report.filled["n_filled"].sum() == n_periods - len(gappy)
+
+
+def test_mid_month_dates_get_a_normalisation_hint():
+    df = pd.DataFrame(
+        {
+            "unique_id": "m",
+            "ds": pd.to_datetime(["2024-01-15", "2024-02-15", "2024-03-15", "2024-04-15"]),
+            "y": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    for freq in (None, "MS"):
+        with pytest.raises(FrequencyError, match=r"to_period\('M'\)"):
+            prepare(df, freq=freq)
+    df["ds"] = df["ds"].dt.to_period("M").dt.to_timestamp()
+    assert prepare(df).freq == "MS"
+
+
+def test_multi_day_inferred_step_warns_and_names_the_fix():
+    df = pd.DataFrame(
+        {
+            "unique_id": "s",
+            "ds": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-05", "2024-01-09"]),
+            "y": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    with pytest.warns(DataWarning, match="pass freq='D'"):
+        prepared = prepare(df)
+    assert prepared.freq == "2D"
+    assert len(prepared.df) == 5  # 2024-01-07 filled on the 2-day grid
+    with pytest.warns(DataWarning, match="coarser than 'D'"):
+        daily = prepare(df, freq="D")
+    assert len(daily.df) == 9

@@ -18,6 +18,7 @@ from forecastkit.data import (
     check_future_frame,
     infer_freq,
     prepare,
+    quantile_column,
     to_pandas,
 )
 from forecastkit.datasets import RetailDemand, RetailTruth, make_retail_demand
@@ -61,5 +62,6 @@ __all__ = [
     "newsvendor_normal",
     "newsvendor_poisson",
     "prepare",
+    "quantile_column",
     "to_pandas",
 ]

@@ -196,13 +196,24 @@ def _infer_grid(keys: _Keys) -> _Grid:
         raise FrequencyError(
             f"cannot infer the frequency: the most common gap is {pd.Timedelta(step)}, but "
             f"{int(bad.sum())} gaps are not multiples of it, ending {_where(keys, bad)}; "
-            "pass freq=... explicitly or align the dates to one grid."
+            "pass freq=... explicitly or align the dates to one grid." + _monthly_hint(step)
         )
     if step == _WEEK:
         phase = _mode(ds % _WEEK)
         weekday = pd.Timestamp(phase).weekday()
         return _Grid(pd.offsets.Week(weekday=weekday).freqstr, _WEEK, phase, weekday=weekday)
     return _Grid(_tick_alias(step), step, _mode(ds % step))
+
+
+def _monthly_hint(step: int) -> str:
+    """For dates about a month apart but not on month starts or ends."""
+    if not 28 * _DAY <= step <= 92 * _DAY:
+        return ""
+    return (
+        " Monthly or quarterly dates must fall on period starts or ends: e.g. "
+        "df['ds'] = df['ds'].dt.to_period('M').dt.to_timestamp() labels each month by its "
+        "first day."
+    )
 
 
 def _grid_positions(keys: _Keys, grid: _Grid, *, explicit: bool) -> np.ndarray:
@@ -228,13 +239,20 @@ def _grid_positions(keys: _Keys, grid: _Grid, *, explicit: bool) -> np.ndarray:
         msg += f". Check freq={grid.freq!r}{hint} or align the dates to the grid."
     else:
         msg += ". Align the dates to one grid or pass freq=... explicitly."
-    raise FrequencyError(msg)
+    raise FrequencyError(msg + (_monthly_hint(28 * _DAY) if grid.calendar else ""))
 
 
 def _resolve_grid(keys: _Keys, freq: Any) -> tuple[_Grid, np.ndarray]:
     if freq is None:
         grid = _infer_grid(keys)
         logger.info("inferred frequency %r", grid.freq)
+        if not grid.calendar and grid.step % _DAY == 0 and grid.step not in (_DAY, _WEEK):
+            warnings.warn(
+                f"inferred freq={grid.freq!r} from the most common gap between dates; if the "
+                "data is daily with days missing, pass freq='D' so they are filled.",
+                DataWarning,
+                stacklevel=4,
+            )
         return grid, _grid_positions(keys, grid, explicit=False)
     grid = _with_phase(_grid_from_freq(freq), keys.ds)
     pos = _grid_positions(keys, grid, explicit=True)
@@ -248,3 +266,68 @@ def _resolve_grid(keys: _Keys, freq: Any) -> tuple[_Grid, np.ndarray]:
             stacklevel=4,
         )
     return grid, pos
+
+
+def future_frame(
+    last_dates: pd.Series,
+    h: int,
+    freq: str,
+    *,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+) -> pd.DataFrame:
+    """Build the ``h`` periods after each series' last date, on the grid of ``freq``.
+
+    Parameters
+    ----------
+    last_dates : pandas.Series
+        Last observed date of each series, indexed by series id.
+    h : int
+        Number of future periods.
+    freq : str
+        pandas offset alias of the series (``"D"``, ``"W-FRI"``, ``"MS"``...).
+    id_col, time_col : str
+        Names of the output columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id_col``, ``time_col`` and ``step`` (1..h), series in the order of
+        ``last_dates`` and dates ascending within each series. A last date
+        off the grid is followed by the next date on it.
+
+    Examples
+    --------
+    >>> last = pd.Series(pd.to_datetime(["2024-01-31", "2024-02-29"]), index=["a", "b"])
+    >>> future_frame(last, 2, "MS")["ds"].dt.strftime("%Y-%m-%d").tolist()
+    ['2024-02-01', '2024-03-01', '2024-03-01', '2024-04-01']
+    """
+    if int(h) != h or h < 1:
+        raise ValueError(f"h must be a positive integer number of periods, got {h!r}.")
+    steps = np.arange(1, int(h) + 1)
+    last = last_dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    grid = _grid_from_freq(freq)
+    if not grid.calendar and grid.weekday is None:
+        # plain steps (days, hours): each series continues from its own last date
+        stamps = last[:, None] + steps * grid.step
+    else:
+        grid = _with_phase(grid, last)
+        pos, on_grid = _positions(grid, last)
+        # off the grid, floor division lands on the grid point before the date,
+        # except for month ends, whose position is the month containing the date
+        pos = pos - (~on_grid & grid.month_end)
+        stamps = _dates(grid, pos[:, None] + steps)
+    return _future(last_dates, stamps, steps, id_col, time_col)
+
+
+def _future(
+    last_dates: pd.Series, stamps: np.ndarray, steps: np.ndarray, id_col: str, time_col: str
+) -> pd.DataFrame:
+    n, h = stamps.shape
+    return pd.DataFrame(
+        {
+            id_col: np.repeat(last_dates.index.to_numpy(), h),
+            time_col: stamps.ravel().view("datetime64[ns]"),
+            "step": np.tile(steps, n),
+        }
+    )

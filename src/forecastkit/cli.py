@@ -41,7 +41,7 @@ def _write_csv_atomic(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
-def demo_orders(
+def _demo_orders(
     forecasts: pd.DataFrame,
     static: pd.DataFrame,
     sigma: pd.Series,
@@ -97,10 +97,16 @@ def _run_demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
     data = make_retail_demand(n_series=args.series, periods=args.periods, seed=args.seed)
     logger.info("generated %d series x %d periods", args.series, args.periods)
-    model = SeasonalNaive(season_length=7).fit(data.sales)
+    # Discontinued SKUs (no sale recorded up to the last day) get no forecast and no order.
+    last = data.sales.groupby("unique_id", sort=False)["ds"].max()
+    active = last.index[last == last.max()]
+    sales = data.sales[data.sales["unique_id"].isin(active)]
+    if len(active) < len(last):
+        logger.info("%d discontinued SKUs skipped", len(last) - len(active))
+    model = SeasonalNaive(season_length=7).fit(sales)
     forecasts = model.predict(args.horizon, quantiles=DEMO_QUANTILES)
     sigma = pd.Series(model.sigma_, index=model.last_dates_.index)
-    orders = demo_orders(
+    orders = _demo_orders(
         forecasts,
         data.static,
         sigma,
@@ -110,7 +116,10 @@ def _run_demo(args: argparse.Namespace) -> int:
     )
     _write_csv_atomic(forecasts, out / "forecasts.csv")
     _write_csv_atomic(orders, out / "orders.csv")
-    print(f"forecastkit {__version__} demo: {args.series} synthetic SKUs, {args.periods} days")
+    print(
+        f"forecastkit {__version__} demo: {args.series} synthetic SKUs, {args.periods} days, "
+        f"{len(active)} still on sale"
+    )
     print(f"  seasonal-naive forecast, h={args.horizon}: {forecasts['yhat'].sum():,.0f} units")
     print(
         f"  newsvendor orders over {args.lead_time + args.review_period} days: "

@@ -67,16 +67,35 @@ from forecastkit.errors import (
 )
 
 __all__ = [
+    "QUANTILE_FORMAT",
     "PreparationReport",
     "PreparedData",
     "check_future_frame",
     "infer_freq",
     "prepare",
+    "quantile_column",
     "series_lengths",
     "to_pandas",
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Name of the forecast column holding quantile ``q`` (output contract).
+QUANTILE_FORMAT = "q{q:g}"
+
+
+def quantile_column(q: float) -> str:
+    """Name of the forecast column holding quantile ``q``.
+
+    Forecasts carry one column per quantile, named with ``%g`` so that
+    ``0.9`` gives ``q0.9`` and ``0.05`` gives ``q0.05``.
+
+    Examples
+    --------
+    >>> quantile_column(0.9), quantile_column(0.05), quantile_column(0.995)
+    ('q0.9', 'q0.05', 'q0.995')
+    """
+    return QUANTILE_FORMAT.format(q=q)
 
 _OPTIONS = {
     "missing": ("zero", "nan", "error"),

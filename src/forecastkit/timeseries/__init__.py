@@ -1,5 +1,5 @@
 """Per-series statistical forecasting."""
 
-from forecastkit.timeseries.baselines import SeasonalNaive, quantile_column
+from forecastkit.timeseries.baselines import SeasonalNaive
 
-__all__ = ["SeasonalNaive", "quantile_column"]
+__all__ = ["SeasonalNaive"]

@@ -9,24 +9,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from forecastkit._dates import future_frame
-from forecastkit.data import prepare
+from forecastkit._grid import future_frame
+from forecastkit.data import prepare, quantile_column
 from forecastkit.errors import DataValidationError, NotFittedError
 
-__all__ = ["SeasonalNaive", "quantile_column"]
+__all__ = ["SeasonalNaive"]
 
 logger = logging.getLogger(__name__)
-
-
-def quantile_column(q: float) -> str:
-    """Name of the forecast column holding quantile ``q`` (``q0.9``, ``q0.05``).
-
-    Examples
-    --------
-    >>> quantile_column(0.9), quantile_column(0.05)
-    ('q0.9', 'q0.05')
-    """
-    return f"q{q:g}"
 
 
 def _check_quantiles(quantiles: Sequence[float] | None) -> list[float]:
@@ -183,7 +172,7 @@ class SeasonalNaive:
         out = future_frame(
             self.last_dates_, h, self.freq_, id_col=self.id_col_, time_col=self.time_col_
         )
-        m = self.season_length
+        m = self.last_season_.shape[1]
         n = len(self.last_dates_)
         step = np.arange(h)
         yhat = self.last_season_[:, step % m]
