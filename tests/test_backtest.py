@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from forecastkit.errors import DataValidationError, FrequencyError, InsufficientDataError
-from forecastkit.evaluate import BacktestResult, backtest
+from forecastkit.errors import (
+    DataValidationError,
+    DataWarning,
+    FrequencyError,
+    InsufficientDataError,
+    InvalidParameterError,
+)
+from forecastkit.evaluate import backtest
+from forecastkit.timeseries import SeasonalNaive
 
 
 class SharedLog(list):
@@ -34,7 +43,8 @@ class LastValue:
 
     def fit(self, df, *, id_col="unique_id", time_col="ds", target_col="y"):
         self.cols_ = (id_col, time_col, target_col)
-        self.last_ = df.sort_values(time_col).groupby(id_col).tail(1)[list(self.cols_)]
+        last = df.sort_values(time_col).groupby(id_col, observed=True).tail(1)
+        self.last_ = last[list(self.cols_)]
         if self.log is not None:
             self.log.append(("fit", df[time_col].max(), len(df)))
         return self
@@ -43,7 +53,7 @@ class LastValue:
         if self.log is not None:
             self.log.append(("update", df[time_col].min(), df[time_col].max()))
         both = pd.concat([self.last_, df[list(self.cols_)]])
-        self.last_ = both.sort_values(time_col).groupby(id_col).tail(1)
+        self.last_ = both.sort_values(time_col).groupby(id_col, observed=True).tail(1)
         return self
 
     def predict(self, h):
@@ -90,7 +100,6 @@ def _panel() -> pd.DataFrame:
 # ------------------------------------------------------------------ hand-computed run
 def test_last_value_windows_hand_computed():
     res = backtest(LastValue(), _panel(), h=2, n_windows=3, step_size=1)
-    assert isinstance(res, BacktestResult)
     # 8 days, h=2, 3 windows 1 day apart: test days are the last 2 + 2 * 1 = 4 days
     assert list(res.cutoffs) == list(pd.to_datetime(["2024-01-04", "2024-01-05", "2024-01-06"]))
     mae = res.metrics.query("metric == 'mae'")["yhat"].tolist()
@@ -117,8 +126,6 @@ def test_last_value_windows_hand_computed():
 
 
 def test_project_seasonal_naive_runs_through_backtest():
-    from forecastkit.timeseries import SeasonalNaive
-
     # season_length=1 is the last-value forecast: same window MAEs as the hand-computed test
     res = backtest(
         SeasonalNaive(season_length=1), _panel(), h=2, n_windows=3, step_size=1, metrics=["mae"]
@@ -199,7 +206,7 @@ class Recorder:
                 "price_sum": X_future["price"].sum(),
             }
         )
-        last = self.train_.sort_values(time_col).groupby(id_col).tail(1)
+        last = self.train_.sort_values(time_col).groupby(id_col, observed=True).tail(1)
         return _future(last[[id_col, time_col, target_col]], h, id_col, time_col, "D")
 
 
@@ -363,13 +370,41 @@ def test_bad_predictions_are_rejected():
     with pytest.raises(DataValidationError, match="'q0.9'"):
         backtest(IgnoresQuantiles(), _panel(), h=2, quantiles=[0.9], metrics=["pinball"])
 
+    class TzAware(LastValue):
+        def predict(self, h):
+            out = super().predict(h)
+            return out.assign(ds=out["ds"].dt.tz_localize("UTC"))
+
+    class Repeats(LastValue):
+        def predict(self, h):
+            return pd.concat([super().predict(h)] * 2)
+
+    with pytest.raises(DataValidationError, match=r"cutoff 2024-01-02 has column 'ds'.*tz-naive"):
+        backtest(TzAware(), _panel(), h=2)
+    with pytest.raises(DataValidationError, match=r"cutoff 2024-01-02 has 4 rows that repeat"):
+        backtest(Repeats(), _panel(), h=2)
+
+
+def test_forecasts_must_start_the_period_after_the_cutoff():
+    class StartsAtCutoff(LastValue):
+        def predict(self, h):
+            out = super().predict(h)
+            return out.assign(ds=out["ds"] - pd.Timedelta(days=1))
+
+    # cutoff 01-02 is scored on 01-03 and 01-04; the forecasts cover 01-02 and 01-03
+    with pytest.raises(
+        DataValidationError, match=r"2 series \['a', 'b'\] \(dates \['2024-01-04'\]"
+    ):
+        backtest(StartsAtCutoff(), _panel(), h=2)
+
 
 def test_invalid_input_frames():
     df = _panel()
-    with pytest.raises(DataValidationError, match=r"repeated.*\['b'\]"):
+    # duplicates are caught by forecastkit.data.prepare, which names the series and date
+    with pytest.raises(DataValidationError, match=r"repeat an earlier.*\['b'\].*2024-01-08"):
         backtest(LastValue(), pd.concat([df, df.tail(1)]), h=2)
-    with pytest.raises(DataValidationError, match="pd.to_datetime"):
-        backtest(LastValue(), df.assign(ds=df["ds"].dt.strftime("%Y-%m-%d")), h=2)
+    with pytest.raises(DataValidationError, match="holds numbers"):
+        backtest(LastValue(), df.assign(ds=np.arange(16)), h=2)
     with pytest.raises(DataValidationError, match="'y'"):
         backtest(LastValue(), df.drop(columns="y"), h=2)
     with pytest.raises(FrequencyError):
@@ -377,7 +412,180 @@ def test_invalid_input_frames():
     one_date_each = df.groupby("unique_id").head(1)  # no gap to infer a frequency from
     with pytest.raises(FrequencyError):
         backtest(LastValue(), one_date_each, h=1)
-    with pytest.raises(ValueError, match="h must be a positive integer"):
-        backtest(LastValue(), df, h=0)
-    with pytest.raises(ValueError, match="unknown metric"):
-        backtest(LastValue(), df, h=2, metrics=["mape"])
+    with pytest.raises(DataValidationError, match="expected a pandas or polars"):
+        backtest(LastValue(), df.to_dict(), h=2)
+
+
+def test_dates_given_as_strings_are_parsed_like_prepare_does():
+    df = _panel().assign(ds=lambda d: d["ds"].dt.strftime("%Y-%m-%d"))
+    res = backtest(LastValue(), df, h=2, n_windows=3, step_size=1, metrics=["mae"])
+    assert res.metrics["yhat"].tolist() == pytest.approx([3.75, 4.25, 5.25])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"h": 0}, "h must be a positive integer"),
+        ({"h": 2.5}, "h must be a positive integer"),
+        ({"h": 2, "n_windows": True}, "n_windows must be a positive integer"),
+        ({"h": 2, "step_size": -1}, "step_size must be a positive integer"),
+        ({"h": 2, "season_length": 1.5}, "season_length must be a positive integer"),
+        ({"h": 2, "min_train_size": 0}, "min_train_size must be a positive integer"),
+        ({"h": 2, "metrics": ["mape"]}, "unknown metric"),
+        ({"h": 2, "metrics": ["coverage"]}, r"\['coverage'\] score quantile forecasts"),
+        ({"h": 2, "quantiles": [0.5, 90]}, "strictly between 0 and 1"),
+        ({"h": 2, "prepare_kwargs": {"freq": "D"}}, r"prepare_kwargs has unsupported key.*'freq'"),
+        ({"h": 2, "prepare_kwargs": {"negative": "drop"}}, "negative='drop' is not valid"),
+    ],
+)
+def test_bad_arguments_fail_before_any_fit(kwargs, match):
+    log = SharedLog()
+    with pytest.raises((DataValidationError, InvalidParameterError), match=match):
+        backtest(LastValue(log=log), _panel(), **kwargs)
+    assert log == []  # nothing was fitted
+
+
+def test_no_usable_series_at_a_cutoff_is_reported():
+    with pytest.raises(InsufficientDataError, match=r"cutoff 2024-01-04.*min_train_size=5"):
+        backtest(LastValue(), _panel(), h=2, n_windows=2, min_train_size=5)
+
+
+# ------------------------------------------------------------ data contract (prepare)
+def _two_series_with_gap() -> pd.DataFrame:
+    days = pd.date_range("2024-01-01", periods=20, freq="D")
+    df = pd.DataFrame(
+        {"unique_id": ["a"] * 20 + ["b"] * 20, "ds": list(days) * 2, "y": np.arange(40.0)}
+    )
+    return df[~((df["unique_id"] == "b") & (df["ds"] == "2024-01-14"))].reset_index(drop=True)
+
+
+def test_series_without_a_row_on_the_cutoff_is_filled_and_scored():
+    # b has no row on 2024-01-14, the first cutoff: prepare inserts it with y=0
+    # (missing="zero"), so b's training data end on the cutoff and its forecasts
+    # start the day after, like every other series
+    res = backtest(SeasonalNaive(season_length=1), _two_series_with_gap(), h=3, n_windows=2)
+    assert list(res.cutoffs) == list(pd.to_datetime(["2024-01-14", "2024-01-17"]))
+    first = res.forecasts[res.forecasts["cutoff"] == res.cutoffs[0]]
+    b = first[first["unique_id"] == "b"]
+    assert b["ds"].tolist() == list(pd.date_range("2024-01-15", periods=3))
+    assert b["yhat"].tolist() == [0.0, 0.0, 0.0]  # last value = the filled 0
+    mae = res.series_metrics.query("metric == 'mae'").set_index(["cutoff", "unique_id"])["yhat"]
+    # a (y = t, t = 0..19): cutoff t=13 predicts 13 for [14, 15, 16] -> 2;
+    # b (y = 20 + t): 0 vs [34, 35, 36] -> 35; then 36 vs [37, 38, 39] -> 2
+    assert mae.tolist() == pytest.approx([2.0, 35.0, 2.0, 2.0])
+    assert res.skipped.empty
+
+
+def test_forecaster_trains_on_the_prepared_frame():
+    log = SharedLog()
+    backtest(Recorder(log), _two_series_with_gap().assign(price=1.0), h=3, n_windows=2)
+    # every series' training data end on the cutoff, the filled row included
+    assert [entry["max_ds"] for entry in log] == list(pd.to_datetime(["2024-01-14", "2024-01-17"]))
+    assert log[0]["future_columns"] == ["unique_id", "ds", "price"]
+
+
+def test_scales_are_computed_over_periods_not_rows():
+    # a loses its row of 2024-01-03 (y=4): prepare fills it with 0, so the MASE scale
+    # at cutoff 01-06 is the mean |diff| of [1, 2, 0, 7, 11, 16] = (1+2+7+4+5)/5 = 3.8,
+    # not that of the rows [1, 2, 7, 11, 16] (3.75)
+    df = _panel()
+    df = df[~((df["unique_id"] == "a") & (df["ds"] == "2024-01-03"))]
+    res = backtest(LastValue(), df, h=2, n_windows=1, metrics=["mae", "mase", "rmsse"])
+    got = res.series_metrics.set_index(["unique_id", "metric"])["yhat"]
+    assert got[("a", "mae")] == pytest.approx(9.5)  # 16 vs [22, 29]
+    assert got[("a", "mase")] == pytest.approx(9.5 / 3.8)
+    # squared diffs [1, 4, 49, 16, 25] -> 19; MSE (36 + 169) / 2
+    assert got[("a", "rmsse")] == pytest.approx(np.sqrt(102.5 / 19))
+
+
+def _with_returns() -> pd.DataFrame:
+    df = _panel()
+    df.loc[1, "y"] = -2.0  # a, 2024-01-02: a return, in every training window
+    df.loc[7, "y"] = -5.0  # a, 2024-01-08: a return, in the test window of cutoff 01-06
+    return df
+
+
+def test_negative_actuals_are_clipped_like_the_training_data():
+    with pytest.warns(DataWarning, match=r"2 negative values in 1 series \['a'\]"):
+        res = backtest(LastValue(), _with_returns(), h=2, n_windows=1, metrics=["mae", "mase"])
+    fc = res.forecasts
+    assert fc.loc[fc["unique_id"] == "a", "y"].tolist() == [22.0, 0.0]
+    got = res.series_metrics.set_index(["unique_id", "metric"])["yhat"]
+    # 16 vs [22, 0] -> (6 + 16) / 2; training [1, 0, 4, 7, 11, 16]: |diffs| sum 17 over 5
+    assert got[("a", "mae")] == pytest.approx(11.0)
+    assert got[("a", "mase")] == pytest.approx(11.0 / 3.4)
+
+
+def test_negative_actuals_kept_on_request():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = backtest(
+            LastValue(),
+            _with_returns(),
+            h=2,
+            n_windows=1,
+            metrics=["mae", "mase"],
+            prepare_kwargs={"negative": "keep"},
+        )
+    got = res.series_metrics.set_index(["unique_id", "metric"])["yhat"]
+    # 16 vs [22, -5] -> (6 + 21) / 2; training [1, -2, 4, 7, 11, 16]: |diffs| 21 / 5
+    assert got[("a", "mae")] == pytest.approx(13.5)
+    assert got[("a", "mase")] == pytest.approx(13.5 / 4.2)
+
+
+def test_tz_aware_dates_give_the_naive_local_result():
+    df = _panel()
+    aware = df.assign(ds=df["ds"].dt.tz_localize("Europe/Berlin"))
+    res = backtest(LastValue(), aware, h=2, n_windows=2)
+    naive = backtest(LastValue(), df, h=2, n_windows=2)
+    pd.testing.assert_frame_equal(res.forecasts, naive.forecasts)
+    assert res.forecasts["ds"].min() == pd.Timestamp("2024-01-05")  # local wall-clock date
+    assert res.metrics["yhat"].tolist() == pytest.approx(naive.metrics["yhat"].tolist())
+
+
+def test_polars_history():
+    pl = pytest.importorskip("polars")
+    res = backtest(LastValue(), pl.from_pandas(_panel()), h=2, n_windows=3, step_size=1)
+    # the window MAEs of test_last_value_windows_hand_computed
+    mae = res.metrics.query("metric == 'mae'")["yhat"].tolist()
+    assert mae == pytest.approx([3.75, 4.25, 5.25])
+    assert res.forecasts["unique_id"].tolist()[:2] == ["a", "a"]
+
+
+def test_nan_actual_names_the_cutoff_and_series():
+    df = _panel()
+    df.loc[15, "y"] = np.nan  # b, 2024-01-08: in the test window of cutoff 01-06
+    # prepare's default nan_target="error" stops it first, and says how to pass the option
+    with pytest.raises(
+        DataValidationError,
+        match=r"1 NaN values in 1 series \['b'\].*prepare_kwargs=\{'nan_target'",
+    ):
+        backtest(LastValue(), df, h=2, n_windows=1)
+    with pytest.raises(
+        DataValidationError, match=r"NaN in the test window after cutoff 2024-01-06.*\['b'\]"
+    ):
+        backtest(LastValue(), df, h=2, n_windows=1, prepare_kwargs={"nan_target": "keep"})
+    # a gap left missing (missing="nan") inside the test window is reported the same way
+    gap = _panel().drop(index=14)  # b, 2024-01-07
+    with pytest.raises(DataValidationError, match=r"cutoff 2024-01-06.*\['b'\].*2024-01-07"):
+        backtest(LastValue(), gap, h=2, n_windows=1, prepare_kwargs={"missing": "nan"})
+
+
+def test_nan_in_training_data_of_a_scaled_metric_names_the_cutoff():
+    df = _panel()
+    df.loc[9, "y"] = np.nan  # b, 2024-01-02: training data of every window
+    match = r"cutoff 2024-01-04 \(.*train_df: its training data\): column 'y' of train_df.*'b'"
+    with pytest.raises(DataValidationError, match=match):
+        backtest(LastValue(), df, h=2, n_windows=2, prepare_kwargs={"nan_target": "keep"})
+
+
+def test_categorical_ids_with_unused_category():
+    df = _panel()
+    df["unique_id"] = df["unique_id"].astype(pd.CategoricalDtype(["a", "b", "zzz"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas 2: no observed=False FutureWarning
+        res = backtest(LastValue(), df, h=2, n_windows=3, step_size=1)
+    assert res.skipped.empty  # 'zzz' has no rows: not a series, not "starts after the cutoff"
+    assert sorted(set(res.series_metrics["unique_id"].astype(str))) == ["a", "b"]
+    mae = res.metrics.query("metric == 'mae'")["yhat"].tolist()
+    assert mae == pytest.approx([3.75, 4.25, 5.25])

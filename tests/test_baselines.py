@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from forecastkit.errors import DataValidationError, NotFittedError
+from forecastkit.errors import InvalidParameterError, NotFittedError
 from forecastkit.timeseries import SeasonalNaive
 
 
@@ -111,10 +111,10 @@ def test_predict_before_fit_raises():
 @pytest.mark.parametrize("quantiles", [[0.0], [1.2], [-0.1, 0.5]])
 def test_bad_quantiles_raise(quantiles):
     model = SeasonalNaive(season_length=1).fit(_frame([1, 2, 3]))
-    with pytest.raises(DataValidationError, match="between 0 and 1"):
+    with pytest.raises(InvalidParameterError, match="between 0 and 1"):
         model.predict(2, quantiles=quantiles)
 
 
 def test_bad_season_length_raises():
-    with pytest.raises(DataValidationError, match="season_length"):
+    with pytest.raises(InvalidParameterError, match="season_length"):
         SeasonalNaive(season_length=0).fit(_frame([1, 2, 3]))

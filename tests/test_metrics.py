@@ -10,7 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecastkit.errors import DataValidationError, ForecastkitWarning, InsufficientDataError
+from forecastkit.errors import (
+    DataValidationError,
+    ForecastkitWarning,
+    InsufficientDataError,
+    InvalidParameterError,
+)
 from forecastkit.evaluate import (
     bias,
     coverage,
@@ -197,16 +202,18 @@ def test_evaluate_quantile_and_panel_metrics():
 
 def test_evaluate_argument_errors():
     df = _test()
-    with pytest.raises(ValueError, match="agg='mean'"):
+    with pytest.raises(DataValidationError, match="agg='mean'"):
         evaluate(df, ["wrmsse"], train_df=_train())
-    with pytest.raises(ValueError, match="unknown metric"):
+    with pytest.raises(DataValidationError, match="unknown metric"):
         evaluate(df, ["mape"])
-    with pytest.raises(ValueError, match="needs train_df"):
+    with pytest.raises(DataValidationError, match="needs train_df"):
         evaluate(df, ["mase"])
-    with pytest.raises(ValueError, match="needs quantiles"):
+    with pytest.raises(DataValidationError, match=r"\['pinball'\] score quantile.*quantiles="):
         evaluate(df, ["pinball"])
-    with pytest.raises(ValueError, match="agg must be"):
+    with pytest.raises(DataValidationError, match="agg must be"):
         evaluate(df, ["mae"], agg="median")
+    with pytest.raises(DataValidationError, match=r"train_df: expected a pandas or polars"):
+        evaluate(df, ["mase"], train_df={"y": [1.0]})
 
 
 # ------------------------------------------------------------------- error paths
@@ -233,11 +240,14 @@ def test_nan_in_training_target_is_named():
 def test_repeated_periods_are_rejected():
     df = _test()
     stacked = pd.concat([df.assign(cutoff=1), df.assign(cutoff=2)])  # two backtest windows
-    with pytest.raises(DataValidationError, match=r"repeated.*SKU-001.*one cutoff at a time"):
+    # same wording as forecastkit.data.prepare; 6 rows repeat an earlier one
+    with pytest.raises(
+        DataValidationError, match=r"6 rows that repeat an earlier.*SKU-001.*one cutoff"
+    ):
         evaluate(stacked, ["mae"])
-    with pytest.raises(DataValidationError, match=r"train_df.*repeated.*SKU-017"):
+    with pytest.raises(DataValidationError, match=r"train_df has 1 rows that repeat.*SKU-017"):
         rmsse(df, train_df=pd.concat([_train(), _train().tail(1)]))
-    with pytest.raises(DataValidationError, match="repeated"):
+    with pytest.raises(DataValidationError, match="repeat an earlier"):
         wrmsse(stacked, train_df=_train())
 
 
@@ -252,7 +262,7 @@ def test_missing_model_column_is_named():
 
 
 def test_several_models_need_model_field_in_quantile_format():
-    with pytest.raises(ValueError, match=r"\{model\}_q\{q:g\}"):
+    with pytest.raises(DataValidationError, match=r"\{model\}_q\{q:g\}"):
         pinball(_test(), ["yhat", "naive"], quantiles=[0.1])
 
 
@@ -264,16 +274,39 @@ def test_quantile_format_with_model_prefix():
     assert out["naive"].tolist() == [1.0, 1.0]
 
 
-def test_bad_arguments():
-    df = _test()
-    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+def test_bad_arguments_raise_data_validation_error():
+    df, train = _test(), _train()
+    with pytest.raises(InvalidParameterError, match=r"strictly between 0 and 1; got \[0\.0\]"):
         pinball(df, quantiles=[0.0, 0.5])
-    with pytest.raises(ValueError, match="lower must be below upper"):
+    with pytest.raises(InvalidParameterError, match="strictly between 0 and 1"):
+        wspl(df, train_df=train, quantiles=[50, 90])
+    with pytest.raises(InvalidParameterError, match="quantiles is empty"):
+        scaled_pinball(df, train_df=train, quantiles=[])
+    with pytest.raises(InvalidParameterError, match="sequence of numbers"):
+        pinball(df, quantiles=["low"])
+    with pytest.raises(DataValidationError, match="lower must be below upper"):
         coverage(df, lower=0.9, upper=0.1)
-    with pytest.raises(ValueError, match="season_length"):
-        mase(df, train_df=_train(), season_length=0)
-    with pytest.raises(ValueError, match="models is empty"):
+    with pytest.raises(DataValidationError, match="models is empty"):
         mae(df, [])
+    with pytest.raises(InvalidParameterError, match=r"weight_window must be a positive integer"):
+        wrmsse(df, train_df=train, weight_window=0)
+    with pytest.raises(DataValidationError, match=r"levels must be a list of lists"):
+        wrmsse(df, train_df=train, levels=["store"])
+    with pytest.raises(DataValidationError, match=r"df: expected a pandas or polars"):
+        mae(df.to_dict())
+
+
+@pytest.mark.parametrize("season_length", [0, -7, 2.5, True, "7", None, float("nan")])
+def test_mase_rejects_season_length_that_is_not_a_positive_integer(season_length):
+    # 2.5 used to be truncated to a lag of 2 without a word
+    with pytest.raises(InvalidParameterError, match="season_length must be a positive integer"):
+        mase(_test(), train_df=_train(), season_length=season_length)
+
+
+def test_mase_accepts_whole_float_season_length():
+    # 2.0 is the lag-2 scale of the hand-computed test: SKU-001 4, SKU-017 2.5
+    got = mase(_test(), train_df=_train(), season_length=2.0)
+    assert _values(got) == pytest.approx([(4 / 3) / 4, 1 / 2.5])
 
 
 # -------------------------------------------------------------- zero and undefined scales
@@ -347,7 +380,7 @@ def test_wrmsse_static_errors():
         wrmsse(df, train_df=train, levels=[["store"]], static_df=statics)
     with pytest.raises(DataValidationError, match=r"missing column.*'cat'"):
         wrmsse(df, train_df=train, levels=[["cat"]])
-    with pytest.raises(ValueError, match=r"wrap it: \['store'\]"):
+    with pytest.raises(DataValidationError, match=r"wrap it: \['store'\]"):
         wrmsse(df, train_df=train, levels=["store"])
     with pytest.raises(InsufficientDataError, match="weight_window"):
         wrmsse(df, train_df=train.assign(y=0.0))
@@ -565,3 +598,72 @@ def test_custom_column_names_and_inputs_untouched():
     )
     pd.testing.assert_frame_equal(df, df_before)
     pd.testing.assert_frame_equal(train, train_before)
+
+
+def _all_metrics(df, train) -> dict[str, tuple[list, list[float]]]:
+    """Every public metric on the same inputs, as (ids, values) per metric."""
+    q = {"quantiles": [0.1, 0.9]}
+    frames = {
+        "mae": mae(df),
+        "rmse": rmse(df),
+        "bias": bias(df),
+        "wape": wape(df),
+        "smape": smape(df),
+        "mase": mase(df, train_df=train),
+        "rmsse": rmsse(df, train_df=train),
+        "pinball": pinball(df, **q),
+        "scaled_pinball": scaled_pinball(df, train_df=train, **q),
+        "coverage": coverage(df, lower=0.1, upper=0.9),
+        "evaluate": evaluate(df, ["mae", "mase"], train_df=train),
+    }
+    out = {k: (v["unique_id"].tolist(), v["yhat"].tolist()) for k, v in frames.items()}
+    panel = {
+        "wrmsse": wrmsse(df, train_df=train, price_col="price", weight_window=2),
+        "wspl": wspl(df, train_df=train, weight_window=2, **q),
+    }
+    out.update({k: ([], v["yhat"].tolist()) for k, v in panel.items()})
+    return out
+
+
+def _assert_same_scores(got: dict, expected: dict) -> None:
+    assert got.keys() == expected.keys()
+    for name, (ids, values) in expected.items():
+        assert got[name][0] == ids, name
+        assert got[name][1] == pytest.approx(values, rel=1e-12), name
+
+
+def test_every_metric_accepts_polars_frames():
+    pl = pytest.importorskip("polars")
+    expected = _all_metrics(_test(), _train())
+    # sanity: the reference holds the hand-computed MAE of the first test
+    assert expected["mae"] == ([A, B], pytest.approx([4 / 3, 1.0]))
+    _assert_same_scores(_all_metrics(pl.from_pandas(_test()), pl.from_pandas(_train())), expected)
+    # static_df may be polars too; one store for both series: the store level is the total
+    statics = pl.DataFrame({"unique_id": [A, B], "store": ["S1", "S1"]})
+    store = wrmsse(_test(), train_df=_train(), levels=[["store"]], static_df=statics)
+    total = wrmsse(_test(), train_df=_train(), levels=[[]])
+    assert store["yhat"].iloc[0] == pytest.approx(total["yhat"].iloc[0])
+
+
+def _categorical(frame: pd.DataFrame) -> pd.DataFrame:
+    # SKU-999 is a category without rows: pandas 2 groupbys (observed=False) would
+    # create an empty group for it and warn (FutureWarning)
+    dtype = pd.CategoricalDtype([A, B, "SKU-999"])
+    return frame.assign(unique_id=frame["unique_id"].astype(dtype))
+
+
+def test_categorical_ids_with_unused_category():
+    df, train = _categorical(_test()), _categorical(_train())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no FutureWarning, no 'undefined scale' for SKU-999
+        got = _all_metrics(df, train)
+        levels = wrmsse(df, train_df=train, levels=[[], ["unique_id"]], by_level=True)
+    _assert_same_scores(got, _all_metrics(_test(), _train()))  # only the used ids
+    assert levels["n_series"].tolist() == [1, 2]
+
+
+def test_series_missing_from_train_listed_in_order_for_categorical_ids():
+    df = pd.concat([_test(), _test().assign(unique_id="SKU-204")], ignore_index=True)
+    df = df.assign(unique_id=df["unique_id"].astype("category"))
+    with pytest.raises(DataValidationError, match=r"1 series in df .*\['SKU-204'\]"):
+        mase(df, train_df=_train())

@@ -29,6 +29,7 @@ from forecastkit.errors import (
     ForecastkitWarning,
     FrequencyError,
     InsufficientDataError,
+    InvalidParameterError,
     MissingDependencyError,
     NotFittedError,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "ForecastkitWarning",
     "FrequencyError",
     "InsufficientDataError",
+    "InvalidParameterError",
     "MissingDependencyError",
     "NotFittedError",
     "PreparationReport",

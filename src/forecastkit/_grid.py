@@ -20,7 +20,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from forecastkit._checks import _Keys, _where
-from forecastkit.errors import DataWarning, FrequencyError
+from forecastkit.errors import DataWarning, FrequencyError, InvalidParameterError
 
 # Records keep the public module's logger name, as before the split.
 logger = logging.getLogger("forecastkit.data")
@@ -303,7 +303,7 @@ def future_frame(
     ['2024-02-01', '2024-03-01', '2024-03-01', '2024-04-01']
     """
     if int(h) != h or h < 1:
-        raise ValueError(f"h must be a positive integer number of periods, got {h!r}.")
+        raise InvalidParameterError(f"h must be a positive integer number of periods, got {h!r}.")
     steps = np.arange(1, int(h) + 1)
     last = last_dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
     grid = _grid_from_freq(freq)

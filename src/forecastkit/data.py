@@ -63,6 +63,7 @@ from forecastkit.errors import (
     DataValidationError,
     DataWarning,
     InsufficientDataError,
+    InvalidParameterError,
     format_values,
 )
 
@@ -96,6 +97,7 @@ def quantile_column(q: float) -> str:
     ('q0.9', 'q0.05', 'q0.995')
     """
     return QUANTILE_FORMAT.format(q=q)
+
 
 _OPTIONS = {
     "missing": ("zero", "nan", "error"),
@@ -230,7 +232,9 @@ class PreparedData:
 def _check_options(**options: Any) -> None:
     for name, value in options.items():
         if value not in _OPTIONS[name]:
-            raise ValueError(f"{name}={value!r} is not valid; choose one of {_OPTIONS[name]}.")
+            raise InvalidParameterError(
+                f"{name}={value!r} is not valid; choose one of {_OPTIONS[name]}."
+            )
 
 
 def _input_frame(df: Any, required: list[str], what: str) -> pd.DataFrame:
@@ -239,7 +243,7 @@ def _input_frame(df: Any, required: list[str], what: str) -> pd.DataFrame:
         dup = frame.columns[frame.columns.duplicated()].tolist()
         raise DataValidationError(f"{what} has duplicated column names {format_values(dup)}.")
     if len(required) != len(set(required)):
-        raise ValueError(f"id_col, time_col and target_col must differ, got {required}.")
+        raise InvalidParameterError(f"id_col, time_col and target_col must differ, got {required}.")
     missing = [c for c in required if c not in frame.columns]
     if missing:
         in_index = [c for c in missing if c in frame.index.names]
@@ -535,7 +539,9 @@ def prepare(
     _check_options(**options)
     integer = isinstance(min_length, (int, np.integer)) and not isinstance(min_length, bool)
     if not integer or min_length < 0:
-        raise ValueError(f"min_length must be a non-negative integer, got {min_length!r}.")
+        raise InvalidParameterError(
+            f"min_length must be a non-negative integer, got {min_length!r}."
+        )
     required = [id_col, time_col] + ([target_col] if require_target else [])
     frame = _input_frame(df, required, "df")
     has_target = target_col in frame.columns

@@ -20,6 +20,7 @@ __all__ = [
     "ForecastkitWarning",
     "FrequencyError",
     "InsufficientDataError",
+    "InvalidParameterError",
     "MissingDependencyError",
     "NotFittedError",
     "format_values",
@@ -32,6 +33,10 @@ class ForecastkitError(Exception):
 
 class DataValidationError(ForecastkitError, ValueError):
     """Input data breaks the data contract (columns, types, duplicates, values)."""
+
+
+class InvalidParameterError(ForecastkitError, ValueError):
+    """A function or estimator argument has an invalid value (not the data)."""
 
 
 class FrequencyError(DataValidationError):

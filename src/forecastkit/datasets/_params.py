@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecastkit._festivals import FESTIVALS
-from forecastkit.errors import FrequencyError, format_values
+from forecastkit.errors import FrequencyError, InvalidParameterError, format_values
 
 
 @dataclass(frozen=True)
@@ -78,26 +78,26 @@ def _is_int(value: object) -> bool:
 def _check_args(n_series, periods, horizon, n_stores, shares: dict[str, float], id_dtype) -> int:
     for name, value in (("n_series", n_series), ("periods", periods)):
         if not _is_int(value) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+            raise InvalidParameterError(f"{name} must be a positive integer, got {value!r}.")
     if not _is_int(horizon) or horizon < 0:
-        raise ValueError(f"horizon must be a non-negative integer, got {horizon!r}.")
+        raise InvalidParameterError(f"horizon must be a non-negative integer, got {horizon!r}.")
     n_stores = max(1, n_series // 10) if n_stores is None else n_stores
     if not _is_int(n_stores) or not 1 <= n_stores <= n_series:
-        raise ValueError(
+        raise InvalidParameterError(
             f"n_stores must be an integer between 1 and n_series={n_series} (every store "
             f"holds at least one series), got {n_stores!r}."
         )
     for name, value in shares.items():
         high = 0.5 if name == "promo_rate" else 1.0
         if not 0.0 <= float(value) <= high:
-            raise ValueError(f"{name} must be in [0, {high:g}], got {value!r}.")
+            raise InvalidParameterError(f"{name} must be in [0, {high:g}], got {value!r}.")
     if shares["share_new"] + shares["share_discontinued"] > 1.0:
-        raise ValueError(
+        raise InvalidParameterError(
             f"share_new + share_discontinued must be <= 1, got {shares['share_new']} + "
             f"{shares['share_discontinued']}; a series is new or discontinued, not both."
         )
     if id_dtype not in ("str", "category"):
-        raise ValueError(f'id_dtype must be "str" or "category", got {id_dtype!r}.')
+        raise InvalidParameterError(f'id_dtype must be "str" or "category", got {id_dtype!r}.')
     return int(n_stores)
 
 
@@ -107,7 +107,7 @@ def _festival_names(festivals: bool | Sequence[str]) -> list[str]:
     wanted = {festivals} if isinstance(festivals, str) else set(festivals)
     unknown = sorted(wanted - set(FESTIVALS))
     if unknown:
-        raise ValueError(
+        raise InvalidParameterError(
             f"festivals has {len(unknown)} unknown names {format_values(unknown)}; "
             f"built-in festivals are {list(FESTIVALS)}. Pass True for all of them."
         )
@@ -141,7 +141,9 @@ def _timeline(start: object, periods: int, horizon: int, freq: str) -> _Timeline
         )
     ts = pd.Timestamp(start)
     if ts.tzinfo is not None or ts != ts.normalize():
-        raise ValueError(f"start must be a tz-naive date without time of day, got {start!r}.")
+        raise InvalidParameterError(
+            f"start must be a tz-naive date without time of day, got {start!r}."
+        )
     if step == 7:  # the first week ends on the first anchor day on or after start
         ts = pd.date_range(ts, periods=1, freq=freq)[0] - pd.Timedelta(days=6)
     days = np.datetime64(ts.date(), "D") + np.arange((periods + horizon) * step)

@@ -2,20 +2,27 @@
 
 Nothing here is public API. The array kernels work on plain numpy arrays; the
 frame helpers work on long frames (one row per series and period) and never
-mutate their inputs.
+mutate their inputs. Every input error raises
+:class:`~forecastkit.errors.DataValidationError`.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from forecastkit.errors import DataValidationError, ForecastkitWarning, format_values
-
-DEFAULT_QUANTILE_FORMAT = "q{q:g}"
+from forecastkit._validation import check_quantiles
+from forecastkit.data import to_pandas
+from forecastkit.errors import (
+    DataValidationError,
+    ForecastkitWarning,
+    InvalidParameterError,
+    format_values,
+)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -39,6 +46,14 @@ def _smape_terms(y: np.ndarray, yhat: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- checks
+def _as_pandas(frame: Any, name: str) -> pd.DataFrame:
+    """``frame`` as pandas (polars is converted); the error names the argument."""
+    try:
+        return to_pandas(frame)
+    except DataValidationError as err:
+        raise DataValidationError(f"{name}: {err}") from err
+
+
 def _as_list(models: str | Sequence[str] | None, default: str = "yhat") -> list[str]:
     if models is None:
         return [default]
@@ -46,7 +61,9 @@ def _as_list(models: str | Sequence[str] | None, default: str = "yhat") -> list[
         return [models]
     out = list(models)
     if not out:
-        raise ValueError("models is empty; pass at least one forecast column, e.g. ['yhat'].")
+        raise DataValidationError(
+            "models is empty; pass at least one forecast column, e.g. ['yhat']."
+        )
     return out
 
 
@@ -72,14 +89,22 @@ def _check_no_nan(df: pd.DataFrame, columns: Sequence[str], *, id_col: str, fram
             )
 
 
-def _check_unique_periods(df: pd.DataFrame, *, id_col: str, time_col: str, frame: str) -> None:
-    dup = df.duplicated([id_col, time_col], keep=False).to_numpy()
+def _check_unique_periods(
+    df: pd.DataFrame,
+    *,
+    id_col: str,
+    time_col: str,
+    frame: str,
+    hint: str = "For backtest output, evaluate one cutoff at a time.",
+) -> None:
+    """One row per (series, period), worded as :func:`forecastkit.data.prepare` does."""
+    dup = df.duplicated([id_col, time_col], keep="first").to_numpy()
     if dup.any():
         ids = pd.unique(df.loc[dup, id_col])
         raise DataValidationError(
-            f"{frame} has {int(dup.sum())} rows with a repeated ({id_col!r}, {time_col!r}) pair "
-            f"in {len(ids)} series {format_values(ids)}; metrics need one row per series and "
-            "period. For backtest output, evaluate one cutoff at a time."
+            f"{frame} has {int(dup.sum())} rows that repeat an earlier ({id_col!r}, "
+            f"{time_col!r}) pair in {len(ids)} series {format_values(ids)}; each series needs "
+            f"one row per period. {hint}"
         )
 
 
@@ -87,14 +112,11 @@ def _quantile_columns(
     models: Sequence[str], quantiles: Sequence[float], quantile_format: str
 ) -> dict[str, dict[float, str]]:
     """Map each model and quantile level to its column name."""
-    qs = [float(q) for q in quantiles]
+    qs = check_quantiles(quantiles)
     if not qs:
-        raise ValueError("quantiles is empty; pass levels such as [0.1, 0.5, 0.9].")
-    bad = [q for q in qs if not 0.0 < q < 1.0]
-    if bad:
-        raise ValueError(f"quantiles must lie strictly between 0 and 1; got {format_values(bad)}.")
+        raise InvalidParameterError("quantiles is empty; pass levels such as [0.1, 0.5, 0.9].")
     if len(models) > 1 and "{model" not in quantile_format:
-        raise ValueError(
+        raise DataValidationError(
             f"quantile_format {quantile_format!r} has no '{{model}}' field, so the "
             f"{len(models)} models {format_values(models)} would share the same quantile "
             "columns; pass quantile_format='{model}_q{q:g}' (or evaluate one model at a time)."
@@ -122,7 +144,7 @@ def _check_forecast_frame(
 
 
 def _prepare_train(
-    train_df: pd.DataFrame | None,
+    train_df: Any,
     df: pd.DataFrame,
     *,
     id_col: str,
@@ -133,29 +155,36 @@ def _prepare_train(
 ) -> pd.DataFrame:
     """Validate ``train_df`` against ``df`` and return its rows of df's series, sorted."""
     if train_df is None:
-        raise ValueError(
+        raise DataValidationError(
             f"metric {metric!r} is scaled by the in-sample error of a naive forecast, so it "
             "needs train_df (the training history, long format with id, time and target)."
         )
+    train_df = _as_pandas(train_df, "train_df")
     _require_columns(
         train_df,
         [id_col, time_col, target_col, *extra_cols],
         frame="train_df",
         hint="Pass the training history with the same id_col, time_col and target_col as df.",
     )
-    ids = pd.unique(df[id_col])
-    known = pd.Index(pd.unique(train_df[id_col]))
-    missing = [i for i in ids if i not in known]
-    if missing:
+    ids = pd.Index(pd.unique(df[id_col]))
+    missing = ids[~ids.isin(train_df[id_col])]
+    if len(missing):
         raise DataValidationError(
             f"{len(missing)} series in df have no training history in train_df: "
             f"{format_values(missing)}; scaled metrics need each series' history. "
             "Pass the full training frame, or drop those series from df."
         )
     columns = list(dict.fromkeys([id_col, time_col, target_col, *extra_cols]))
-    train = train_df.loc[train_df[id_col].isin(ids), columns]
+    train = train_df.loc[train_df[id_col].isin(ids).to_numpy(), columns]
     _check_no_nan(train, [target_col], id_col=id_col, frame="train_df")
-    _check_unique_periods(train, id_col=id_col, time_col=time_col, frame="train_df")
+    _check_unique_periods(
+        train,
+        id_col=id_col,
+        time_col=time_col,
+        frame="train_df",
+        hint=f"Aggregate them first, e.g. train_df.groupby([{id_col!r}, {time_col!r}], "
+        "as_index=False).sum().",
+    )
     train = train.sort_values([id_col, time_col], kind="stable", ignore_index=True)
     return train
 
@@ -172,22 +201,23 @@ def _naive_scales(
 ) -> pd.Series:
     """Per-series mean of ``|y_t - y_{t-lag}| ** power`` over the training data.
 
-    ``train`` must be sorted by series and time. With ``trim_leading_zeros``
+    ``train`` must be sorted by series and time, one row per period with no
+    missing periods (rows are taken as consecutive periods). With ``trim_leading_zeros``
     each series starts at its first non-zero value (M5). Series with no
     usable difference get NaN.
     """
     y = train[target_col].to_numpy(dtype=float)
     keys = train[id_col]
-    groups = pd.Series(y, index=train.index).groupby(keys, sort=False)
+    groups = pd.Series(y, index=train.index).groupby(keys, sort=False, observed=True)
     diff = (groups.diff(lag)).to_numpy()
     valid = ~np.isnan(diff)
     if trim_leading_zeros:
         started = pd.Series(y != 0, index=train.index).astype(np.int8)
-        started = started.groupby(keys, sort=False).cummax()
-        lagged = started.groupby(keys, sort=False).shift(lag, fill_value=0)
+        started = started.groupby(keys, sort=False, observed=True).cummax()
+        lagged = started.groupby(keys, sort=False, observed=True).shift(lag, fill_value=0)
         valid &= lagged.to_numpy() == 1
     terms = np.where(valid, np.abs(diff) ** power, np.nan)
-    return pd.Series(terms, index=train.index).groupby(keys, sort=False).mean()
+    return pd.Series(terms, index=train.index).groupby(keys, sort=False, observed=True).mean()
 
 
 def _warn_bad_scales(scale: pd.Series, *, metric: str, why: str) -> pd.Series:

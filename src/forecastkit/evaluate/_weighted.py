@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from forecastkit._validation import positive_int
+from forecastkit.data import QUANTILE_FORMAT
 from forecastkit.errors import (
     DataValidationError,
     ForecastkitWarning,
@@ -19,8 +22,8 @@ from forecastkit.errors import (
     format_values,
 )
 from forecastkit.evaluate._scales import (
-    DEFAULT_QUANTILE_FORMAT,
     _as_list,
+    _as_pandas,
     _check_forecast_frame,
     _check_unique_periods,
     _mean_pinball,
@@ -43,16 +46,16 @@ def _revenue_by_series(
     weight_window: int,
 ) -> pd.Series:
     """Sales value (units * price, or units) of each series over the last periods."""
-    if int(weight_window) < 1:
-        raise ValueError(f"weight_window must be a positive integer; got {weight_window!r}.")
     dates = np.sort(pd.unique(train[time_col]))
-    in_window = train[time_col].isin(dates[-int(weight_window) :]).to_numpy()
+    in_window = train[time_col].isin(dates[-weight_window:]).to_numpy()
     value = train[target_col].to_numpy(dtype=float)
     if price_col is not None:
         price = pd.to_numeric(train[price_col], errors="coerce").to_numpy(dtype=float)
         value = np.nan_to_num(value * price, nan=0.0)  # no price: not on sale, no revenue
     value = np.where(in_window, value, 0.0)
-    revenue = pd.Series(value, index=train.index).groupby(train[id_col], sort=False).sum()
+    revenue = (
+        pd.Series(value, index=train.index).groupby(train[id_col], sort=False, observed=True).sum()
+    )
     if not revenue.sum() > 0:
         raise InsufficientDataError(
             f"the series have no sales in the last {weight_window} periods of train_df, so "
@@ -67,13 +70,13 @@ def _check_levels(levels: Sequence[Sequence[str]] | None, id_col: str) -> list[l
     out = []
     for level in levels:
         if isinstance(level, str):
-            raise ValueError(
+            raise DataValidationError(
                 f"levels must be a list of lists of column names, e.g. [[], ['store'], "
                 f"['{id_col}']]; got the string {level!r} as a level (wrap it: [{level!r}])."
             )
         out.append(list(level))
     if not out:
-        raise ValueError(f"levels is empty; pass e.g. [[], ['{id_col}']].")
+        raise DataValidationError(f"levels is empty; pass e.g. [[], ['{id_col}']].")
     return out
 
 
@@ -128,8 +131,8 @@ def _level_codes(table: pd.DataFrame, level: list[str]) -> tuple[np.ndarray, pd.
     if not level:
         return np.zeros(len(table), dtype=np.int64), pd.Series(["total"])
     keys = table[level].reset_index(drop=True)
-    codes = keys.groupby(level, sort=True, dropna=False).ngroup().to_numpy()
-    labels = keys.astype(str).agg("/".join, axis=1).groupby(codes).first()
+    codes = keys.groupby(level, sort=True, dropna=False, observed=True).ngroup().to_numpy()
+    labels = keys.astype(str).agg("/".join, axis=1).groupby(codes, observed=True).first()
     return codes, labels
 
 
@@ -172,11 +175,11 @@ def _level_rmsse(
 ) -> pd.DataFrame:
     """RMSSE of each aggregated series; ``*_codes`` give the group of every row."""
     keys = [pd.Series(df_codes, index=df.index, name=_GROUP), df[time_col]]
-    agg = df[[target_col, *models]].groupby(keys, sort=True).sum()
+    agg = df[[target_col, *models]].groupby(keys, sort=True, observed=True).sum()
     sq = pd.DataFrame({m: (agg[m] - agg[target_col]) ** 2 for m in models})
-    mse = sq.groupby(level=_GROUP).mean()
+    mse = sq.groupby(level=_GROUP, observed=True).mean()
     tkeys = [pd.Series(train_codes, index=train.index, name=_GROUP), train[time_col]]
-    agg_train = train[[target_col]].groupby(tkeys, sort=True).sum().reset_index()
+    agg_train = train[[target_col]].groupby(tkeys, sort=True, observed=True).sum().reset_index()
     scale = _naive_scales(
         agg_train, id_col=_GROUP, target_col=target_col, lag=1, power=2, trim_leading_zeros=True
     )
@@ -185,12 +188,12 @@ def _level_rmsse(
 
 
 def wrmsse(
-    df: pd.DataFrame,
+    df: Any,
     models: str | Sequence[str] = ("yhat",),
     *,
-    train_df: pd.DataFrame,
+    train_df: Any,
     levels: Sequence[Sequence[str]] | None = None,
-    static_df: pd.DataFrame | None = None,
+    static_df: Any = None,
     price_col: str | None = None,
     weight_window: int = 28,
     by_level: bool = False,
@@ -202,19 +205,19 @@ def wrmsse(
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    df : pandas.DataFrame or polars.DataFrame
         Bottom-level forecasts joined with actuals: ``id_col``, ``time_col``,
         ``target_col`` and one column per model.
     models : str or sequence of str, default=("yhat",)
         Forecast columns.
-    train_df : pandas.DataFrame
+    train_df : pandas.DataFrame or polars.DataFrame
         Training history of every series in ``df`` (plus ``price_col`` if given).
         Series of ``train_df`` absent from ``df`` are ignored.
     levels : list of list of str, optional
         Aggregation levels, each a list of static columns: ``[]`` is the
         total, ``[id_col]`` the bottom level, e.g. ``[[], ["store"], ["cat"],
         ["store", "cat"], ["unique_id"]]``. Default: bottom level only.
-    static_df : pandas.DataFrame, optional
+    static_df : pandas.DataFrame or polars.DataFrame, optional
         One row per series with the static columns used in ``levels``; if
         None they are read from ``df`` or, when ``df`` lacks them (backtest
         forecasts), from ``train_df``, and must be constant per series.
@@ -239,7 +242,9 @@ def wrmsse(
     Raises
     ------
     DataValidationError
-        Missing columns or series, NaN values, or static columns that vary within a series.
+        Missing columns or series, NaN values, static columns that vary within
+        a series, malformed ``levels`` or a ``weight_window`` that is not a
+        positive integer.
     InsufficientDataError
         No sales in the weight window, so weights are undefined.
 
@@ -273,8 +278,12 @@ def wrmsse(
     >>> round(float(wrmsse(df, train_df=train, weight_window=3)["yhat"].iloc[0]), 4)
     0.3846
     """
+    df = _as_pandas(df, "df")
+    train_df = _as_pandas(train_df, "train_df")
+    static_df = None if static_df is None else _as_pandas(static_df, "static_df")
     models = _as_list(models)
     levels_ = _check_levels(levels, id_col)
+    weight_window = positive_int(weight_window, "weight_window")
     _check_forecast_frame(df, models, id_col=id_col, target_col=target_col, extra=[time_col])
     _check_unique_periods(df, id_col=id_col, time_col=time_col, frame="df")
     extra = [price_col] if price_col is not None else []
@@ -312,7 +321,7 @@ def wrmsse(
             time_col=time_col,
             target_col=target_col,
         )
-        weights = pd.Series(revenue).groupby(codes).sum()
+        weights = pd.Series(revenue).groupby(codes, observed=True).sum()
         name = "/".join(level) or "total"
         total = _weighted_sum(scores, weights, labels, metric=f"wrmsse level {name!r}")
         rows.append({"level": name, "n_series": len(scores), **total.to_dict()})
@@ -323,12 +332,12 @@ def wrmsse(
 
 
 def wspl(
-    df: pd.DataFrame,
+    df: Any,
     models: str | Sequence[str] = ("yhat",),
     *,
-    train_df: pd.DataFrame,
+    train_df: Any,
     quantiles: Sequence[float],
-    quantile_format: str = DEFAULT_QUANTILE_FORMAT,
+    quantile_format: str = QUANTILE_FORMAT,
     price_col: str | None = None,
     weight_window: int = 28,
     id_col: str = "unique_id",
@@ -382,7 +391,9 @@ def wspl(
     >>> round(float(out["yhat"].iloc[0]), 4)
     0.1923
     """
+    df = _as_pandas(df, "df")
     models = _as_list(models)
+    weight_window = positive_int(weight_window, "weight_window")
     qcols = _quantile_columns(models, quantiles, quantile_format)
     flat = [c for cols in qcols.values() for c in cols.values()]
     _check_forecast_frame(df, flat, id_col=id_col, target_col=target_col)

@@ -3,10 +3,13 @@
 A forecaster is any object with
 
 * ``fit(df, *, id_col=..., time_col=..., target_col=...)`` returning ``self``;
+  ``df`` holds the training rows (user column names, one row per series and
+  period, every series ending at the cutoff);
 * ``predict(h)`` or ``predict(h, *, quantiles=None)`` returning a long frame
-  with ``id_col``, ``time_col``, ``"yhat"`` and ``q<p>`` quantile columns;
-  if ``predict`` has a parameter named ``X_future``, it receives the future
-  exogenous columns (never the target);
+  with ``id_col``, ``time_col``, ``"yhat"`` and ``q<p>`` quantile columns for
+  the ``h`` periods that follow the cutoff (the period after each series'
+  last training date); if ``predict`` has a parameter named ``X_future``, it
+  receives the future exogenous columns (never the target);
 * for ``refit=False`` only: ``update(df, *, id_col=..., time_col=...,
   target_col=...)``, which appends new observations to a fitted model
   without re-estimating it.
@@ -24,14 +27,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecastkit.data import infer_freq
-from forecastkit.errors import (
-    DataValidationError,
-    FrequencyError,
-    InsufficientDataError,
-    format_values,
+from forecastkit._validation import positive_int
+from forecastkit.data import QUANTILE_FORMAT, PreparedData, prepare, quantile_column
+from forecastkit.errors import DataValidationError, InsufficientDataError, format_values
+from forecastkit.evaluate._scales import (
+    _as_pandas,
+    _check_unique_periods,
+    _quantile_columns,
+    _require_columns,
 )
-from forecastkit.evaluate._scales import DEFAULT_QUANTILE_FORMAT, _require_columns
 from forecastkit.evaluate.metrics import _evaluate_frames, _metric_names
 
 __all__ = ["BacktestResult", "backtest"]
@@ -39,6 +43,9 @@ __all__ = ["BacktestResult", "backtest"]
 logger = logging.getLogger(__name__)
 
 DEFAULT_METRICS = ("mae", "rmse", "bias", "wape", "mase", "rmsse")
+# Options of forecastkit.data.prepare that backtest forwards (exog_missing before
+# missing: error hints are matched by prefix).
+_PREPARE_OPTIONS = ("exog_missing", "missing", "negative", "nan_target", "min_length", "short")
 
 
 @dataclass(frozen=True)
@@ -72,45 +79,43 @@ class BacktestResult:
     def overall(self) -> pd.DataFrame:
         """Each metric averaged over the windows: columns ``metric, yhat``."""
         cols = [c for c in self.metrics.columns if c not in ("cutoff", "metric")]
-        out = self.metrics.groupby("metric", sort=False)[cols].mean()
+        out = self.metrics.groupby("metric", sort=False, observed=True)[cols].mean()
         return out.reset_index()
 
 
 # --------------------------------------------------------------------------- helpers
-def _validate(df: pd.DataFrame, *, id_col: str, time_col: str, target_col: str) -> None:
-    _require_columns(
-        df,
-        [id_col, time_col, target_col],
-        frame="df",
-        hint="Pass the history in long format, or set id_col, time_col and target_col.",
-    )
-    if not pd.api.types.is_datetime64_any_dtype(df[time_col]):
-        raise DataValidationError(
-            f"column {time_col!r} has dtype {df[time_col].dtype}, not datetime; convert it "
-            f"with pd.to_datetime(df[{time_col!r}])."
-        )
-    dup = df.duplicated([id_col, time_col], keep=False).to_numpy()
-    if dup.any():
-        ids = pd.unique(df.loc[dup, id_col])
-        raise DataValidationError(
-            f"df has {int(dup.sum())} rows with a repeated ({id_col!r}, {time_col!r}) pair "
-            f"in {len(ids)} series {format_values(ids)}; aggregate them first "
-            "(e.g. df.groupby([id_col, time_col], as_index=False).sum())."
-        )
+def _when(stamp: pd.Timestamp) -> str:
+    """A cutoff for messages: the date, or the full timestamp for sub-daily data."""
+    return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else stamp.isoformat()
 
 
-def _time_axis(df: pd.DataFrame, freq: str, *, time_col: str) -> pd.DatetimeIndex:
-    start, end = df[time_col].min(), df[time_col].max()
-    axis = pd.date_range(start, end, freq=freq)
-    off = ~df[time_col].isin(axis).to_numpy()
-    if off.any():
-        dates = pd.unique(df.loc[off, time_col])
-        raise FrequencyError(
-            f"{len(dates)} dates of column {time_col!r} are not on the {freq!r} grid starting "
-            f"{start:%Y-%m-%d}: {format_values(sorted(dates))}; pass the right freq= or "
-            "align the dates (e.g. to week ends)."
+def _prepare_history(
+    df: Any, freq: str | None, prepare_kwargs: Mapping[str, Any] | None, cols: dict[str, str]
+) -> PreparedData:
+    """Run the data contract's :func:`~forecastkit.data.prepare` on the history."""
+    options = dict(prepare_kwargs or {})
+    unknown = [key for key in options if key not in _PREPARE_OPTIONS]
+    if unknown:
+        raise DataValidationError(
+            f"prepare_kwargs has unsupported key(s) {format_values(unknown)}; it takes the "
+            f"data policies of forecastkit.data.prepare {list(_PREPARE_OPTIONS)}. Pass freq= "
+            "and the *_col arguments to backtest itself."
         )
-    return axis
+    frame = _as_pandas(df, "df")
+    try:
+        return prepare(
+            frame,
+            id_col=cols["id_col"],
+            time_col=cols["time_col"],
+            target_col=cols["target_col"],
+            freq=freq,
+            **options,
+        )
+    except ValueError as err:
+        named = [key for key in _PREPARE_OPTIONS if f"{key}=" in str(err) and key not in options]
+        hint = f" In backtest, pass it as prepare_kwargs={{{named[0]!r}: ...}}." if named else ""
+        kind = type(err) if isinstance(err, DataValidationError) else DataValidationError
+        raise kind(f"backtest could not prepare df: {err}{hint}") from err
 
 
 def _cutoffs(axis: pd.DatetimeIndex, h: int, n_windows: int, step_size: int) -> pd.DatetimeIndex:
@@ -140,15 +145,39 @@ def _split_window(
 ) -> tuple[np.ndarray, pd.DataFrame]:
     """Series usable at ``cutoff``, and the (cutoff, id, reason) rows of the others."""
     before = (df[time_col] <= cutoff).to_numpy()
-    n_train = pd.Series(before, index=df.index).groupby(df[id_col], sort=False).sum()
-    n_after = pd.Series(~before, index=df.index).groupby(df[id_col], sort=False).sum()
+    keys = df[id_col]
+    n_train = pd.Series(before, index=df.index).groupby(keys, sort=False, observed=True).sum()
+    n_after = pd.Series(~before, index=df.index).groupby(keys, sort=False, observed=True).sum()
     reason = pd.Series("", index=n_train.index, dtype=object)
     reason[n_train < min_train_size] = f"fewer than min_train_size={min_train_size} periods"
     reason[n_train == 0] = "starts after the cutoff"
     reason[n_after == 0] = "ends at or before the cutoff"
     bad = reason[reason != ""]
     skipped = pd.DataFrame({"cutoff": cutoff, id_col: bad.index, "reason": bad.to_numpy()})
-    return np.asarray(reason.index[reason == ""]), skipped
+    ids = np.asarray(reason.index[reason == ""])
+    if ids.size == 0:
+        raise InsufficientDataError(
+            f"no series can be backtested at cutoff {_when(cutoff)}: "
+            f"{format_values(sorted(set(bad)))}; lower min_train_size, n_windows or step_size."
+        )
+    return ids, skipped
+
+
+def _check_actuals(
+    actual: pd.DataFrame, cutoff: pd.Timestamp, *, id_col: str, time_col: str, target_col: str
+) -> None:
+    """Every scored period needs an actual (NaN come from missing='nan' or nan_target='keep')."""
+    nan = actual[target_col].isna().to_numpy()
+    if nan.any():
+        ids = pd.unique(actual.loc[nan, id_col])
+        dates = pd.unique(actual.loc[nan, time_col])
+        raise DataValidationError(
+            f"{int(nan.sum())} actuals of column {target_col!r} are NaN in the test window "
+            f"after cutoff {_when(cutoff)}, in {len(ids)} series {format_values(ids)} (dates "
+            f"{format_values(pd.DatetimeIndex(dates).sort_values())}); every scored period "
+            "needs an actual. Pass prepare_kwargs={'nan_target': 'zero', 'missing': 'zero'} "
+            "to count them as no sales, or drop those series."
+        )
 
 
 def _predict(model: Any, h: int, quantiles: Sequence[float] | None, x_future: pd.DataFrame) -> Any:
@@ -162,7 +191,7 @@ def _predict(model: Any, h: int, quantiles: Sequence[float] | None, x_future: pd
 
 
 def _join_actuals(
-    pred: pd.DataFrame,
+    pred: Any,
     actual: pd.DataFrame,
     cutoff: pd.Timestamp,
     columns: list[str],
@@ -173,42 +202,79 @@ def _join_actuals(
     """Attach forecasts to the actual test rows; every actual row needs a forecast."""
     if not isinstance(pred, pd.DataFrame):
         raise TypeError(f"forecaster.predict returned {type(pred).__name__}, not a DataFrame.")
+    where = f"the forecaster's output at cutoff {_when(cutoff)}"
     _require_columns(
         pred,
         [id_col, time_col, *columns],
-        frame=f"the forecaster's predictions at cutoff {cutoff:%Y-%m-%d}",
+        frame=where,
         hint="predict must return id, time, 'yhat' and one 'q<p>' column per quantile.",
     )
     pred = pred[[id_col, time_col, *columns]].copy()
-    pred[time_col] = pred[time_col].astype(actual[time_col].dtype)
-    if pred.duplicated([id_col, time_col]).any():
-        ids = pd.unique(pred.loc[pred.duplicated([id_col, time_col]), id_col])
+    try:
+        pred[time_col] = pred[time_col].astype(actual[time_col].dtype)
+    except (TypeError, ValueError) as err:
         raise DataValidationError(
-            f"the forecaster returned repeated ({id_col!r}, {time_col!r}) rows at cutoff "
-            f"{cutoff:%Y-%m-%d} for series {format_values(ids)}; one forecast per period is needed."
-        )
+            f"{where} has column {time_col!r} of dtype {pred[time_col].dtype}, which cannot be "
+            f"matched with the tz-naive dates of the history ({err}); predict must return "
+            "tz-naive dates on the history's grid."
+        ) from err
+    _check_unique_periods(
+        pred, id_col=id_col, time_col=time_col, frame=where, hint="Return one forecast per period."
+    )
     out = actual.merge(pred, on=[id_col, time_col], how="left", validate="one_to_one")
     missing = out["yhat"].isna().to_numpy()
     if missing.any():
         ids = pd.unique(out.loc[missing, id_col])
+        dates = pd.DatetimeIndex(pd.unique(out.loc[missing, time_col])).sort_values()
         raise DataValidationError(
-            f"the forecaster returned no (or NaN) forecasts at cutoff {cutoff:%Y-%m-%d} for "
-            f"{int(missing.sum())} test periods of {len(ids)} series {format_values(ids)}; "
-            "predict(h) must cover every series it was fitted on for h periods."
+            f"the forecaster returned no (or NaN) forecasts at cutoff {_when(cutoff)} for "
+            f"{int(missing.sum())} test periods of {len(ids)} series {format_values(ids)} "
+            f"(dates {format_values(dates)}); predict(h) must cover every series it was "
+            "fitted on for the h periods after the cutoff."
         )
     out.insert(2, "cutoff", cutoff)
     return out
 
 
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or int(value) != value or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}.")
-    return int(value)
+def _score(
+    fc: pd.DataFrame, train: pd.DataFrame, cutoff: pd.Timestamp, names: list[str], opts: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Metrics of one window; errors name the cutoff."""
+    try:
+        series, means = _evaluate_frames(fc, names, {**opts, "train_df": train})
+    except DataValidationError as err:
+        raise type(err)(
+            f"backtest window with cutoff {_when(cutoff)} (df: its forecasts joined with the "
+            f"actuals; train_df: its training data): {err}"
+        ) from err
+    return series.assign(cutoff=cutoff), means.assign(cutoff=cutoff)
+
+
+def _window_opts(
+    quantiles: Sequence[float] | None,
+    season_length: int,
+    metric_kwargs: Mapping[str, Any] | None,
+    cols: dict[str, str],
+) -> dict[str, Any]:
+    """Options of :func:`~forecastkit.evaluate.evaluate` used in every window."""
+    return {
+        "models": ["yhat"],
+        "quantiles": quantiles,
+        "quantile_format": QUANTILE_FORMAT,
+        "interval": None,
+        "season_length": season_length,
+        "levels": None,
+        "static_df": None,
+        "price_col": None,
+        "weight_window": 28,
+        **dict(metric_kwargs or {}),
+        **cols,
+    }
 
 
 def backtest(
     forecaster: Any,
-    df: pd.DataFrame,
+    df: Any,
     h: int,
     n_windows: int = 3,
     step_size: int | None = None,
@@ -223,6 +289,7 @@ def backtest(
     freq: str | None = None,
     min_train_size: int = 1,
     metric_kwargs: Mapping[str, Any] | None = None,
+    prepare_kwargs: Mapping[str, Any] | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest: refit at several cutoffs and score the next ``h`` periods.
 
@@ -231,13 +298,16 @@ def backtest(
     forecaster : object
         Anything with ``fit(df, *, id_col, time_col, target_col)`` and
         ``predict(h[, quantiles=...][, X_future=...])`` (see the module
-        docstring). It is never fitted itself: each window fits a fresh copy
-        (``sklearn.base.clone`` when it has ``get_params``, else
-        ``copy.deepcopy``), so windows share no state.
-    df : pandas.DataFrame
-        Long history: ``id_col``, ``time_col`` (datetime), ``target_col``;
-        any other column is exogenous and is passed to ``predict`` as
-        ``X_future`` (without the target) when it accepts that argument.
+        docstring). ``predict(h)`` must forecast the ``h`` periods that
+        follow the cutoff, for every series it was fitted on. It is never
+        fitted itself: each window fits a fresh copy (``sklearn.base.clone``
+        when it has ``get_params``, else ``copy.deepcopy``), so windows share
+        no state.
+    df : pandas.DataFrame or polars.DataFrame
+        Long history: ``id_col``, ``time_col``, ``target_col``; any other
+        column is exogenous and is passed to ``predict`` as ``X_future``
+        (without the target) when it accepts that argument. It first goes
+        through :func:`forecastkit.data.prepare`, like any forecastkit input.
     h : int
         Forecast horizon in periods.
     n_windows : int, default=3
@@ -246,7 +316,7 @@ def backtest(
         Periods between consecutive cutoffs; default ``h`` (non-overlapping
         test windows).
     id_col, time_col, target_col : str
-        Column names.
+        Column names; the forecaster gets the same names.
     quantiles : sequence of float, optional
         Passed to ``predict``; the forecasts then need ``q<p>`` columns.
     metrics : sequence of str, default=("mae", "rmse", "bias", "wape", "mase", "rmsse")
@@ -259,12 +329,18 @@ def backtest(
         ``update`` with the periods since the previous cutoff (the forecaster
         must have an ``update`` method).
     freq : str, optional
-        pandas frequency of the time axis; inferred from ``df`` when omitted.
+        pandas frequency of the time axis, passed to
+        :func:`~forecastkit.data.prepare`; inferred when omitted.
     min_train_size : int, default=1
         Series with fewer periods up to a cutoff are left out of that window.
     metric_kwargs : mapping, optional
         Extra options of :func:`~forecastkit.evaluate.evaluate` such as
         ``levels``, ``static_df``, ``price_col``, ``weight_window`` or ``interval``.
+    prepare_kwargs : mapping, optional
+        Data policies of :func:`~forecastkit.data.prepare`: ``missing``,
+        ``exog_missing``, ``negative``, ``nan_target``, ``min_length``,
+        ``short`` (its defaults otherwise: gaps filled with 0, negative
+        demand clipped to 0, NaN targets rejected).
 
     Returns
     -------
@@ -275,24 +351,37 @@ def backtest(
     Raises
     ------
     DataValidationError
-        Missing columns, non-datetime times, repeated (id, time) rows, or
-        forecasts missing for a series in a window (the message names them).
+        Bad arguments, or ``df`` breaks the data contract (missing columns,
+        unparseable dates, repeated (id, time) rows, NaN targets...); NaN
+        actuals in a test window, or forecasts missing for a series in a
+        window (the message names the cutoff and the series).
     FrequencyError
         The frequency cannot be inferred, or dates are off its grid.
     InsufficientDataError
-        The data are too short for ``h``, ``n_windows`` and ``step_size``.
+        The data are too short for ``h``, ``n_windows`` and ``step_size``, or
+        no series is usable at a cutoff.
+    TypeError
+        ``refit=False`` without an ``update`` method, or ``predict`` does not
+        return a DataFrame.
 
     Notes
     -----
+    ``df`` is prepared once (:func:`~forecastkit.data.prepare` with
+    ``prepare_kwargs``): periods missing inside a series are inserted,
+    negative targets clipped, tz-aware dates turned into naive local time.
+    The forecaster trains on, and is scored against, the same prepared
+    values; ``forecasts`` holds them.
+
     Cutoffs lie on the global time axis, the same for all series: the last
     ``h + (n_windows - 1) * step_size`` periods of the axis are test periods,
     so cutoff k (0-based) is the date ``h + (n_windows - 1 - k) * step_size``
     periods before the last one. A window trains on the rows with
-    ``time <= cutoff`` and is scored on the next ``h`` periods. Series with
-    no data after the cutoff (they ended), none up to it (they start later)
-    or fewer than ``min_train_size`` periods up to it are left out of that
-    window and listed in ``skipped``. A series that ends inside a test
-    window is scored on the periods it has.
+    ``time <= cutoff`` (every series it keeps has a row on the cutoff) and
+    is scored on the next ``h`` periods. Series with no data after the
+    cutoff (they ended), none up to it (they start later) or fewer than
+    ``min_train_size`` periods up to it are left out of that window and
+    listed in ``skipped``. A series that ends inside a test window is scored
+    on the periods it has.
 
     Examples
     --------
@@ -316,62 +405,49 @@ def backtest(
       metric  yhat
     0    mae   5.0
     """
-    h = _positive_int(h, "h")
-    n_windows = _positive_int(n_windows, "n_windows")
-    step = h if step_size is None else _positive_int(step_size, "step_size")
-    names = _metric_names(metrics)
-    _validate(df, id_col=id_col, time_col=time_col, target_col=target_col)
+    h = positive_int(h, "h")
+    n_windows = positive_int(n_windows, "n_windows")
+    step = h if step_size is None else positive_int(step_size, "step_size")
+    season_length = positive_int(season_length, "season_length")
+    min_train_size = positive_int(min_train_size, "min_train_size")
+    names = _metric_names(metrics, quantiles)
+    if quantiles is not None:
+        _quantile_columns(["yhat"], quantiles, QUANTILE_FORMAT)
     if not refit and not callable(getattr(forecaster, "update", None)):
         raise TypeError(
             f"refit=False needs a forecaster with an update(df, *, id_col, time_col, "
             f"target_col) method; {type(forecaster).__name__} has none. Use refit=True."
         )
-    axis = _time_axis(
-        df, freq or infer_freq(df, id_col=id_col, time_col=time_col), time_col=time_col
-    )
-    cutoffs = _cutoffs(axis, h, n_windows, step)
-    qcols = [DEFAULT_QUANTILE_FORMAT.format(q=q) for q in quantiles or []]
-    opts = {
-        "models": ["yhat"],
-        "quantiles": quantiles,
-        "quantile_format": DEFAULT_QUANTILE_FORMAT,
-        "interval": None,
-        "season_length": season_length,
-        "levels": None,
-        "static_df": None,
-        "price_col": None,
-        "weight_window": 28,
-        **dict(metric_kwargs or {}),
-        "id_col": id_col,
-        "time_col": time_col,
-        "target_col": target_col,
-    }
     cols = {"id_col": id_col, "time_col": time_col, "target_col": target_col}
+    prepared = _prepare_history(df, freq, prepare_kwargs, cols)
+    data, times = prepared.df, prepared.df[time_col]
+    axis = pd.date_range(times.min(), times.max(), freq=prepared.freq)
+    cutoffs = _cutoffs(axis, h, n_windows, step)
+    qcols = [quantile_column(q) for q in quantiles or []]
+    opts = _window_opts(quantiles, season_length, metric_kwargs, cols)
     parts: dict[str, list[pd.DataFrame]] = {"fc": [], "mean": [], "series": [], "skip": []}
     model, previous = None, None
     for cutoff in cutoffs:
-        ids, skipped = _split_window(
-            df, cutoff, int(min_train_size), id_col=id_col, time_col=time_col
-        )
-        parts["skip"].append(skipped)
-        rows = df[id_col].isin(ids).to_numpy()
-        train = df.loc[rows & (df[time_col] <= cutoff).to_numpy()].reset_index(drop=True)
+        ids, skipped = _split_window(data, cutoff, min_train_size, id_col=id_col, time_col=time_col)
+        rows, before = data[id_col].isin(ids).to_numpy(), (times <= cutoff).to_numpy()
+        test = data.loc[rows & times.isin(axis[axis > cutoff][:h]).to_numpy()]
+        actual = test[[id_col, time_col, target_col]].reset_index(drop=True)
+        _check_actuals(actual, cutoff, **cols)
+        train = data.loc[rows & before].reset_index(drop=True)
         if refit or model is None:
             model = _fresh(forecaster)
             model.fit(train, **cols)
         else:
-            since = (df[time_col] > previous).to_numpy() & (df[time_col] <= cutoff).to_numpy()
-            model.update(df.loc[rows & since].reset_index(drop=True), **cols)
+            since = (times > previous).to_numpy() & before
+            model.update(data.loc[rows & since].reset_index(drop=True), **cols)
         previous = cutoff
-        test = df.loc[rows & df[time_col].isin(axis[axis > cutoff][:h]).to_numpy()]
-        x_future = test.drop(columns=[target_col]).reset_index(drop=True)
-        actual = test[[id_col, time_col, target_col]].reset_index(drop=True)
-        pred = _predict(model, h, quantiles, x_future)
+        pred = _predict(model, h, quantiles, test.drop(columns=[target_col]).reset_index(drop=True))
         fc = _join_actuals(pred, actual, cutoff, ["yhat", *qcols], id_col=id_col, time_col=time_col)
-        series, means = _evaluate_frames(fc, names, {**opts, "train_df": train})
+        series, means = _score(fc, train, cutoff, names, opts)
         parts["fc"].append(fc)
-        parts["series"].append(series.assign(cutoff=cutoff))
-        parts["mean"].append(means.assign(cutoff=cutoff))
+        parts["series"].append(series)
+        parts["mean"].append(means)
+        parts["skip"].append(skipped)
         logger.info("backtest window %s: %d series, %d skipped", cutoff, len(ids), len(skipped))
     return _result(parts, cutoffs, id_col=id_col)
 

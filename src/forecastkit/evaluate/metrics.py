@@ -9,7 +9,9 @@ columns named by ``quantile_format`` (``q0.1``, ``q0.5``... by default, the
 forecastkit output contract; ``"{model}_q{q:g}"`` for several models).
 
 The error sign convention is ``forecast - actual``: a positive :func:`bias`
-means over-forecasting.
+means over-forecasting. Frames may be pandas or polars (converted with
+:func:`forecastkit.data.to_pandas`); results are pandas. Input errors raise
+:class:`~forecastkit.errors.DataValidationError` (a ``ValueError``).
 
 Panel metrics that weight series (:func:`wrmsse`, :func:`wspl`) live in
 ``forecastkit.evaluate._weighted`` and are re-exported here; :func:`evaluate`
@@ -20,14 +22,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from forecastkit._validation import positive_int
+from forecastkit.data import QUANTILE_FORMAT
+from forecastkit.errors import DataValidationError
 from forecastkit.evaluate._scales import (
-    DEFAULT_QUANTILE_FORMAT,
     _as_list,
+    _as_pandas,
     _check_forecast_frame,
     _check_unique_periods,
     _divide_by_scale,
@@ -70,7 +75,7 @@ def _errors(
 
 
 def mae(
-    df: pd.DataFrame,
+    df: Any,
     models: str | Sequence[str] = ("yhat",),
     *,
     id_col: str = "unique_id",
@@ -80,7 +85,7 @@ def mae(
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    df : pandas.DataFrame or polars.DataFrame
         Long frame with ``id_col``, ``target_col`` and one column per model.
     models : str or sequence of str, default=("yhat",)
         Forecast columns to score.
@@ -111,13 +116,14 @@ def mae(
     0         a   1.0
     1         b   1.5
     """
+    df = _as_pandas(df, "df")
     models = _as_list(models)
     err = _errors(df, models, id_col=id_col, target_col=target_col)
     return _per_series(df, {m: np.abs(e) for m, e in err.items()}, id_col=id_col)
 
 
 def rmse(
-    df: pd.DataFrame,
+    df: Any,
     models: str | Sequence[str] = ("yhat",),
     *,
     id_col: str = "unique_id",
@@ -138,6 +144,7 @@ def rmse(
     >>> round(float(rmse(df)["yhat"].iloc[0]), 4)  # sqrt((1 + 9) / 2)
     2.2361
     """
+    df = _as_pandas(df, "df")
     models = _as_list(models)
     err = _errors(df, models, id_col=id_col, target_col=target_col)
     out = _per_series(df, {m: e**2 for m, e in err.items()}, id_col=id_col)
@@ -146,7 +153,7 @@ def rmse(
 
 
 def bias(
-    df: pd.DataFrame,
+    df: Any,
     models: str | Sequence[str] = ("yhat",),
     *,
     id_col: str = "unique_id",
@@ -169,13 +176,14 @@ def bias(
     >>> float(bias(df)["yhat"].iloc[0])  # ((2 - 1) + (6 - 3)) / 2
     2.0
     """
+    df = _as_pandas(df, "df")
     models = _as_list(models)
     err = _errors(df, models, id_col=id_col, target_col=target_col)
     return _per_series(df, err, id_col=id_col)
 
 
 def wape(
-    df: pd.DataFrame,
+    df: Any,
     models: str | Sequence[str] = ("yhat",),
     *,
     id_col: str = "unique_id",
@@ -217,6 +225,7 @@ def wape(
         yhat
     0  0.625
     """
+    df = _as_pandas(df, "df")
     models = _as_list(models)
     err = _errors(df, models, id_col=id_col, target_col=target_col)
     abs_y = np.abs(df[target_col].to_numpy(dtype=float))
@@ -234,7 +243,7 @@ def wape(
 
 
 def smape(
-    df: pd.DataFrame,
+    df: Any,
     models: str | Sequence[str] = ("yhat",),
     *,
     id_col: str = "unique_id",
@@ -264,6 +273,7 @@ def smape(
     >>> float(smape(df)["yhat"].iloc[0])  # (200 * 2 / 4 + 0) / 2
     50.0
     """
+    df = _as_pandas(df, "df")
     models = _as_list(models)
     _check_forecast_frame(df, models, id_col=id_col, target_col=target_col)
     y = df[target_col].to_numpy(dtype=float)
@@ -272,10 +282,10 @@ def smape(
 
 
 def mase(
-    df: pd.DataFrame,
+    df: Any,
     models: str | Sequence[str] = ("yhat",),
     *,
-    train_df: pd.DataFrame,
+    train_df: Any,
     season_length: int = 1,
     id_col: str = "unique_id",
     time_col: str = "ds",
@@ -287,12 +297,15 @@ def mase(
     ----------
     df, models, id_col, target_col
         As in :func:`mae`.
-    train_df : pandas.DataFrame
+    train_df : pandas.DataFrame or polars.DataFrame
         Training history (``id_col``, ``time_col``, ``target_col``) of every
-        series in ``df``; assumed regular (no missing periods).
+        series in ``df``, one row per period with no missing periods (rows
+        are taken as consecutive periods; fill gaps with
+        :func:`forecastkit.data.prepare` first).
     season_length : int, default=1
         Seasonal period m of the naive benchmark (7 for daily data with a
-        weekly cycle, 52 weekly, 12 monthly; 1 = plain naive).
+        weekly cycle, 52 weekly, 12 monthly; 1 = plain naive); a whole
+        number >= 1.
     time_col : str, default="ds"
         Time column of ``train_df``, used to order it.
 
@@ -307,7 +320,8 @@ def mase(
     ------
     DataValidationError
         A series in ``df`` has no rows in ``train_df`` (the message names it),
-        a column is missing, or values are NaN.
+        a column is missing, values are NaN, or ``season_length`` is not a
+        positive integer.
 
     Notes
     -----
@@ -329,9 +343,9 @@ def mase(
     >>> float(mase(df, train_df=train)["yhat"].iloc[0])  # 1 / ((2 + 1 + 2) / 3)
     0.6
     """
+    df = _as_pandas(df, "df")
     models = _as_list(models)
-    if int(season_length) < 1:
-        raise ValueError(f"season_length must be a positive integer; got {season_length!r}.")
+    season_length = positive_int(season_length, "season_length")
     out = mae(df, models, id_col=id_col, target_col=target_col)
     train = _prepare_train(
         train_df, df, id_col=id_col, time_col=time_col, target_col=target_col, metric="mase"
@@ -340,7 +354,7 @@ def mase(
         train,
         id_col=id_col,
         target_col=target_col,
-        lag=int(season_length),
+        lag=season_length,
         power=1,
         trim_leading_zeros=False,
     )
@@ -350,10 +364,10 @@ def mase(
 
 
 def rmsse(
-    df: pd.DataFrame,
+    df: Any,
     models: str | Sequence[str] = ("yhat",),
     *,
-    train_df: pd.DataFrame,
+    train_df: Any,
     id_col: str = "unique_id",
     time_col: str = "ds",
     target_col: str = "y",
@@ -389,6 +403,7 @@ def rmsse(
     >>> float(rmsse(df, train_df=train)["yhat"].iloc[0])
     0.5
     """
+    df = _as_pandas(df, "df")
     models = _as_list(models)
     err = _errors(df, models, id_col=id_col, target_col=target_col)
     out = _per_series(df, {m: e**2 for m, e in err.items()}, id_col=id_col)
@@ -406,11 +421,11 @@ def rmsse(
 
 
 def pinball(
-    df: pd.DataFrame,
+    df: Any,
     models: str | Sequence[str] = ("yhat",),
     *,
     quantiles: Sequence[float],
-    quantile_format: str = DEFAULT_QUANTILE_FORMAT,
+    quantile_format: str = QUANTILE_FORMAT,
     id_col: str = "unique_id",
     target_col: str = "y",
 ) -> pd.DataFrame:
@@ -439,9 +454,9 @@ def pinball(
     Raises
     ------
     DataValidationError
-        A quantile column is missing (the message lists the available ones).
-    ValueError
-        Several models but ``quantile_format`` has no ``{model}`` field.
+        A quantile column is missing (the message lists the available ones),
+        a level is outside (0, 1), or several models but ``quantile_format``
+        has no ``{model}`` field.
 
     Notes
     -----
@@ -457,6 +472,7 @@ def pinball(
     >>> round(float(pinball(df, quantiles=[0.1, 0.9])["yhat"].iloc[0]), 4)
     0.15
     """
+    df = _as_pandas(df, "df")
     models = _as_list(models)
     qcols = _quantile_columns(models, quantiles, quantile_format)
     flat = [c for cols in qcols.values() for c in cols.values()]
@@ -465,12 +481,12 @@ def pinball(
 
 
 def scaled_pinball(
-    df: pd.DataFrame,
+    df: Any,
     models: str | Sequence[str] = ("yhat",),
     *,
-    train_df: pd.DataFrame,
+    train_df: Any,
     quantiles: Sequence[float],
-    quantile_format: str = DEFAULT_QUANTILE_FORMAT,
+    quantile_format: str = QUANTILE_FORMAT,
     id_col: str = "unique_id",
     time_col: str = "ds",
     target_col: str = "y",
@@ -504,6 +520,7 @@ def scaled_pinball(
     >>> float(scaled_pinball(df, train_df=train, quantiles=[0.5])["yhat"].iloc[0])
     0.5
     """
+    df = _as_pandas(df, "df")
     out = pinball(
         df,
         models,
@@ -529,12 +546,12 @@ def scaled_pinball(
 
 
 def coverage(
-    df: pd.DataFrame,
+    df: Any,
     models: str | Sequence[str] = ("yhat",),
     *,
     lower: float,
     upper: float,
-    quantile_format: str = DEFAULT_QUANTILE_FORMAT,
+    quantile_format: str = QUANTILE_FORMAT,
     id_col: str = "unique_id",
     target_col: str = "y",
 ) -> pd.DataFrame:
@@ -562,9 +579,13 @@ def coverage(
     >>> float(coverage(df, lower=0.1, upper=0.9)["yhat"].iloc[0])  # 1, 0, 1, 1
     0.75
     """
+    df = _as_pandas(df, "df")
     models = _as_list(models)
     if not lower < upper:
-        raise ValueError(f"lower must be below upper; got lower={lower}, upper={upper}.")
+        raise DataValidationError(
+            f"lower must be below upper; got lower={lower}, upper={upper}. Pass the interval "
+            "bounds as quantile levels, e.g. lower=0.1, upper=0.9."
+        )
     qcols = _quantile_columns(models, [lower, upper], quantile_format)
     flat = [c for cols in qcols.values() for c in cols.values()]
     _check_forecast_frame(df, flat, id_col=id_col, target_col=target_col)
@@ -584,12 +605,17 @@ _PANEL = ("wrmsse", "wspl")
 METRIC_NAMES = _PER_SERIES + _QUANTILE + _PANEL
 
 
-def _metric_names(metrics: str | Sequence[str]) -> list[str]:
-    """Metric names as a list, checked against the known ones."""
+def _metric_names(metrics: str | Sequence[str], quantiles: Sequence[float] | None) -> list[str]:
+    """Metric names as a list, checked against the known ones and ``quantiles``."""
     names = [metrics] if isinstance(metrics, str) else list(metrics)
     unknown = [n for n in names if n not in METRIC_NAMES]
     if unknown or not names:
-        raise ValueError(f"unknown metric(s) {unknown}; choose from {list(METRIC_NAMES)}.")
+        raise DataValidationError(f"unknown metric(s) {unknown}; choose from {list(METRIC_NAMES)}.")
+    needy = [n for n in names if n in _QUANTILE + ("wspl",)]
+    if quantiles is None and needy:
+        raise DataValidationError(
+            f"metric(s) {needy} score quantile forecasts; pass quantiles=, e.g. [0.1, 0.5, 0.9]."
+        )
     return names
 
 
@@ -609,8 +635,6 @@ def _run_metric(name: str, df: pd.DataFrame, opts: dict) -> pd.DataFrame:
         return mase(df, models, season_length=opts["season_length"], **scaled)
     if name == "rmsse":
         return rmsse(df, models, **scaled)
-    if opts["quantiles"] is None and name in _QUANTILE + ("wspl",):
-        raise ValueError(f"metric {name!r} needs quantiles=, e.g. [0.1, 0.5, 0.9].")
     if name == "pinball":
         return pinball(df, models, **quant, **cols)
     if name == "scaled_pinball":
@@ -626,17 +650,17 @@ def _run_metric(name: str, df: pd.DataFrame, opts: dict) -> pd.DataFrame:
 
 
 def evaluate(
-    df: pd.DataFrame,
+    df: Any,
     metrics: str | Sequence[str] = ("mae", "rmse", "bias", "wape"),
     *,
-    train_df: pd.DataFrame | None = None,
+    train_df: Any = None,
     models: str | Sequence[str] | None = None,
     quantiles: Sequence[float] | None = None,
-    quantile_format: str = DEFAULT_QUANTILE_FORMAT,
+    quantile_format: str = QUANTILE_FORMAT,
     interval: tuple[float, float] | None = None,
     season_length: int = 1,
     levels: Sequence[Sequence[str]] | None = None,
-    static_df: pd.DataFrame | None = None,
+    static_df: Any = None,
     price_col: str | None = None,
     weight_window: int = 28,
     agg: Literal["mean"] | None = None,
@@ -648,13 +672,13 @@ def evaluate(
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    df : pandas.DataFrame or polars.DataFrame
         Forecasts joined with actuals, as for :func:`mae`.
     metrics : sequence of str, default=("mae", "rmse", "bias", "wape")
         Names among ``mae, rmse, bias, wape, smape, mase, rmsse`` (per
         series), ``pinball, scaled_pinball, coverage`` (per series, need
         ``quantiles``) and ``wrmsse, wspl`` (panel metrics, need ``agg="mean"``).
-    train_df : pandas.DataFrame, optional
+    train_df : pandas.DataFrame or polars.DataFrame, optional
         Training history; needed by ``mase, rmsse, scaled_pinball, wrmsse, wspl``.
     models : str or sequence of str, optional
         Forecast columns (default ``["yhat"]``).
@@ -687,12 +711,10 @@ def evaluate(
 
     Raises
     ------
-    ValueError
-        Unknown metric name, a panel metric with ``agg=None``, or a missing
-        ``train_df`` / ``quantiles`` that a metric needs.
     DataValidationError
-        As raised by the individual metrics, and for repeated (id, time)
-        rows: backtest output with several cutoffs must be evaluated one
+        Unknown metric name, a panel metric with ``agg=None``, a missing
+        ``train_df`` / ``quantiles`` that a metric needs, errors raised by
+        the individual metrics, and repeated (id, time) rows: backtest output with several cutoffs must be evaluated one
         cutoff at a time (:class:`~forecastkit.evaluate.BacktestResult`
         already holds the per-window scores).
 
@@ -712,12 +734,15 @@ def evaluate(
     0    mae  1.250
     1   wape  0.625
     """
+    df = _as_pandas(df, "df")
+    train_df = None if train_df is None else _as_pandas(train_df, "train_df")
+    static_df = None if static_df is None else _as_pandas(static_df, "static_df")
     if agg not in (None, "mean"):
-        raise ValueError(f"agg must be None or 'mean'; got {agg!r}.")
-    names = _metric_names(metrics)
+        raise DataValidationError(f"agg must be None or 'mean'; got {agg!r}.")
+    names = _metric_names(metrics, quantiles)
     panel = [n for n in names if n in _PANEL]
     if panel and agg is None:
-        raise ValueError(
+        raise DataValidationError(
             f"metric(s) {panel} weight all series into one number and have no per-series "
             "value; pass agg='mean' (or call them separately)."
         )

@@ -10,25 +10,13 @@ import pandas as pd
 from scipy import stats
 
 from forecastkit._grid import future_frame
+from forecastkit._validation import check_quantiles, positive_int
 from forecastkit.data import prepare, quantile_column
-from forecastkit.errors import DataValidationError, NotFittedError
+from forecastkit.errors import NotFittedError
 
 __all__ = ["SeasonalNaive"]
 
 logger = logging.getLogger(__name__)
-
-
-def _check_quantiles(quantiles: Sequence[float] | None) -> list[float]:
-    if quantiles is None:
-        return []
-    qs = [float(q) for q in quantiles]
-    bad = [q for q in qs if not 0.0 < q < 1.0]
-    if bad:
-        raise DataValidationError(
-            f"quantiles must lie strictly between 0 and 1, got {bad}; "
-            "pass probabilities such as quantiles=[0.1, 0.5, 0.9]."
-        )
-    return sorted(set(qs))
 
 
 class SeasonalNaive:
@@ -105,11 +93,7 @@ class SeasonalNaive:
         -------
         self
         """
-        m = int(self.season_length)
-        if m < 1 or m != self.season_length:
-            raise DataValidationError(
-                f"season_length must be a positive integer, got {self.season_length!r}."
-            )
+        m = positive_int(self.season_length, "season_length")
         prepared = prepare(
             df, id_col=id_col, time_col=time_col, target_col=target_col, freq=self.freq
         )
@@ -168,7 +152,7 @@ class SeasonalNaive:
         """
         if not hasattr(self, "last_season_"):
             raise NotFittedError("SeasonalNaive is not fitted yet; call fit(df) before predict(h).")
-        qs = _check_quantiles(quantiles)
+        qs = check_quantiles(quantiles)
         out = future_frame(
             self.last_dates_, h, self.freq_, id_col=self.id_col_, time_col=self.time_col_
         )
