@@ -12,7 +12,6 @@ import itertools
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 from forecastkit._festivals import FESTIVALS, festival_date
 from forecastkit.datasets._params import (
@@ -118,6 +117,8 @@ def _weather(streams: _Streams, stores: _Arrays, days: np.ndarray) -> tuple[np.n
     innovation_sd = _TEMP_SD * np.sqrt(1 - _TEMP_PHI**2)
     shocks = streams["temperature"].standard_normal(shape) * innovation_sd
     shocks[0] *= _TEMP_SD / innovation_sd  # start in the stationary distribution
+    from scipy.signal import lfilter  # imported here: scipy.signal takes ~1 s to import
+
     anomaly = lfilter([1.0], [1.0, -_TEMP_PHI], shocks, axis=0)
     wet = streams["rain"].random(shape) < stores["rain_probability"]
     amount = streams["rain_amount"].gamma(0.8, stores["rain_mean"] / 0.8, shape)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
+from scipy import special
 
 from forecastkit.errors import DataValidationError
 
@@ -142,9 +142,9 @@ def newsvendor_normal(
     mu, sigma, lt = _check_demand(mean, sd, lead_time)
     mu_l = mu * (lt + 1.0)
     sigma_l = sigma * np.sqrt(lt + 1.0)
-    z = stats.norm.ppf(p / (p + h))
+    z = special.ndtri(p / (p + h))
     base_stock = mu_l + sigma_l * z
-    cost = (p + h) * sigma_l * stats.norm.pdf(z)
+    cost = (p + h) * sigma_l * np.exp(-0.5 * z**2) / np.sqrt(2.0 * np.pi)
     if np.ndim(base_stock) == 0:
         return float(base_stock), float(cost)
     return base_stock, cost
@@ -192,6 +192,8 @@ def newsvendor_poisson(
     h, p = _check_costs(holding_cost, stockout_cost)
     lam, _, _ = _check_demand(mean, None, 0)
     alpha = p / (p + h)
+    from scipy import stats  # scipy.stats is slow to import; only Poisson needs it
+
     base_stock = stats.poisson.ppf(alpha, lam)
     base_stock = np.where(lam == 0, 0.0, base_stock)
     leftover = base_stock * stats.poisson.cdf(base_stock, lam) - lam * stats.poisson.cdf(

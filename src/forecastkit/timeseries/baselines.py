@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtri
 
 from forecastkit._grid import future_frame
 from forecastkit._validation import check_quantiles, positive_int
@@ -163,7 +163,7 @@ class SeasonalNaive:
         out["yhat"] = yhat.ravel()
         spread = self.sigma_[:, None] * np.sqrt(step // m + 1.0)
         for q in qs:
-            values = np.clip(yhat + stats.norm.ppf(q) * spread, 0.0, None)
+            values = np.clip(yhat + ndtri(q) * spread, 0.0, None)
             out[quantile_column(q)] = values.ravel()
         logger.debug("forecast %d series x %d periods", n, h)
         return out.drop(columns="step")
