@@ -5,7 +5,8 @@ The public API, from sales history to purchase orders:
 * data contract: :func:`prepare`, :func:`infer_freq`, :func:`to_pandas`;
 * calendars: :class:`EventCalendar` (national holidays and shopping festivals);
 * synthetic data with known truth: :func:`make_retail_demand`;
-* forecasting: :class:`SeasonalNaive` (baseline);
+* forecasting: :class:`StatsForecaster` (per-series statistical models with
+  automatic selection), :class:`SeasonalNaive` (baseline);
 * evaluation: :func:`evaluate`, :func:`backtest`;
 * inventory: :func:`newsvendor_normal`, :func:`newsvendor_poisson`.
 """
@@ -35,7 +36,7 @@ from forecastkit.errors import (
 )
 from forecastkit.evaluate import BacktestResult, backtest, evaluate
 from forecastkit.inventory import newsvendor_normal, newsvendor_poisson
-from forecastkit.timeseries import SeasonalNaive
+from forecastkit.timeseries import SeasonalNaive, StatsForecaster
 
 __all__ = [
     "BUILTIN_FESTIVALS",
@@ -55,6 +56,7 @@ __all__ = [
     "RetailDemand",
     "RetailTruth",
     "SeasonalNaive",
+    "StatsForecaster",
     "__version__",
     "backtest",
     "check_future_frame",

@@ -1,0 +1,117 @@
+"""Model names, the kernels behind them, and the automatic candidate sets (private).
+
+The estimator refers to models by name only; this module maps each name to
+the vectorized kernel that fits it, says which names suit which demand class,
+and which model a series gets when it cannot be scored (the fallback chain).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from forecastkit.errors import InvalidParameterError
+from forecastkit.timeseries import _ets, _intermittent, _simple, _theta
+from forecastkit.timeseries._base import KernelFit
+
+__all__ = ["MODELS", "candidates", "demand_classes", "fallback", "fit"]
+
+_Kernel = Callable[[np.ndarray, int], KernelFit]
+
+MODELS: dict[str, _Kernel] = {
+    "naive": lambda Y, m: _simple.fit_naive(Y),
+    "seasonal_naive": lambda Y, m: _simple.fit_seasonal_naive(Y, season_length=m),
+    "moving_average": lambda Y, m: _simple.fit_moving_average(Y, window=max(m, 7)),
+    "mean": lambda Y, m: _simple.fit_mean(Y),
+    "ses": lambda Y, m: _ets.fit_ets(Y, trend=None, season=None, season_length=m),
+    "holt": lambda Y, m: _ets.fit_ets(Y, trend="add", season=None, season_length=m),
+    "holt_damped": lambda Y, m: _ets.fit_ets(Y, trend="damped", season=None, season_length=m),
+    "hw_add": lambda Y, m: _ets.fit_ets(Y, trend=None, season="add", season_length=m),
+    "hw_add_damped": lambda Y, m: _ets.fit_ets(Y, trend="damped", season="add", season_length=m),
+    "hw_mul": lambda Y, m: _ets.fit_ets(Y, trend=None, season="mul", season_length=m),
+    "hw_mul_damped": lambda Y, m: _ets.fit_ets(Y, trend="damped", season="mul", season_length=m),
+    "theta": lambda Y, m: _theta.fit_theta(Y, season_length=m),
+    "croston": lambda Y, m: _intermittent.croston_classic(Y),
+    "croston_sba": lambda Y, m: _intermittent.croston_sba(Y),
+    "croston_optimized": lambda Y, m: _intermittent.croston_optimized(Y),
+    "tsb": lambda Y, m: _intermittent.tsb(Y),
+    "adida": lambda Y, m: _intermittent.adida(Y),
+}
+"""Every model name :class:`~forecastkit.StatsForecaster` accepts."""
+
+_SEASONAL = {"seasonal_naive", "hw_add", "hw_add_damped", "hw_mul", "hw_mul_damped"}
+
+# Automatic candidates by Syntetos-Boylan class. Smooth and erratic series
+# get the exponential smoothing family; intermittent and lumpy ones the
+# Croston family plus SES (which often wins on series that are only mildly
+# intermittent). Few candidates per class keep selection on a short
+# validation window from chasing noise.
+_AUTO = {
+    "smooth": ("ses", "holt_damped", "hw_add", "hw_add_damped", "theta", "seasonal_naive"),
+    "erratic": ("ses", "holt_damped", "hw_add", "hw_add_damped", "theta", "seasonal_naive"),
+    "intermittent": ("croston_sba", "tsb", "adida", "ses"),
+    "lumpy": ("croston_sba", "tsb", "adida", "ses"),
+}
+
+
+def fit(name: str, Y: np.ndarray, season_length: int) -> KernelFit:
+    """Fit model ``name`` to every row of the panel ``Y``."""
+    return MODELS[name](Y, season_length)
+
+
+def demand_classes(Y: np.ndarray) -> np.ndarray:
+    """Syntetos-Boylan category of each panel row, as an object array."""
+    table = _intermittent.classify_demand(Y)
+    return table["category"].astype(str).to_numpy(dtype=object)
+
+
+def candidates(
+    models: str | Sequence[str],
+    classes: np.ndarray,
+    lengths: np.ndarray,
+    season_length: int,
+) -> dict[str, np.ndarray]:
+    """Boolean mask per model name: which series may choose it.
+
+    Seasonal models need two full seasons of history.
+    """
+    if isinstance(models, str):
+        if models != "auto":
+            raise InvalidParameterError(
+                f"models={models!r} is not valid; pass 'auto' or a list of names from "
+                f"{sorted(MODELS)}."
+            )
+        names = sorted({name for group in _AUTO.values() for name in group})
+        masks = {name: np.isin(classes, [c for c, g in _AUTO.items() if name in g]) for name in names}
+    else:
+        unknown = [name for name in models if name not in MODELS]
+        if unknown or not models:
+            raise InvalidParameterError(
+                f"unknown model names {unknown}; choose from {sorted(MODELS)}."
+                if unknown
+                else "models is empty; pass 'auto' or at least one model name."
+            )
+        masks = {name: np.ones(classes.size, dtype=bool) for name in dict.fromkeys(models)}
+    long_enough = lengths >= 2 * season_length
+    for name in masks:
+        if name in _SEASONAL and season_length > 1:
+            masks[name] = masks[name] & long_enough
+    return masks
+
+
+def fallback(classes: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Model and reason for series that could not be scored.
+
+    The chain: no demand at all -> ``mean`` (a zero forecast); fewer than two
+    observations -> ``mean``; intermittent or lumpy -> ``croston_sba``;
+    otherwise -> ``ses``.
+    """
+    choice = np.where(np.isin(classes, ["intermittent", "lumpy"]), "croston_sba", "ses")
+    why = np.full(classes.size, "too short to validate: class default", dtype=object)
+    short = (lengths < 2) | (classes == "too_short")
+    zero = classes == "no_demand"
+    choice = np.where(short | zero, "mean", choice).astype(object)
+    why[short] = "fewer than 2 observations: mean"
+    why[zero] = "no demand in the history: zero forecast"
+    return choice, why
