@@ -82,9 +82,7 @@ def test_weekly_pattern_gets_a_seasonal_model_that_beats_ses():
     y = np.tile(profile, 30) + rng.normal(0, 0.3, 210)
     df = _series("s", y)
     model = StatsForecaster(season_length=7).fit(df)
-    assert model.model_table_["model"].iloc[0] in {
-        "hw_add", "hw_add_damped", "seasonal_naive"
-    }
+    assert model.model_table_["model"].iloc[0] in {"hw_add", "hw_add_damped", "seasonal_naive"}
     fc = model.predict(7)["yhat"].to_numpy()
     # day after 2024-07-28 (a Sunday, position 209) is position 210 -> profile[0]
     np.testing.assert_allclose(fc, profile, atol=0.6)
@@ -141,8 +139,9 @@ def test_works_inside_backtest():
     data = fk.make_retail_demand(n_series=8, periods=200, seed=2)
     result = fk.backtest(StatsForecaster(), data.sales, h=14, n_windows=2, season_length=7)
     overall = result.overall.set_index("metric")["yhat"]
-    base = fk.backtest(fk.SeasonalNaive(season_length=7), data.sales, h=14, n_windows=2,
-                       season_length=7).overall.set_index("metric")["yhat"]
+    base = fk.backtest(
+        fk.SeasonalNaive(season_length=7), data.sales, h=14, n_windows=2, season_length=7
+    ).overall.set_index("metric")["yhat"]
     assert np.isfinite(overall["mae"])
     assert overall["rmse"] < base["rmse"]
 
@@ -150,8 +149,10 @@ def test_works_inside_backtest():
 def test_same_input_same_output():
     data = fk.make_retail_demand(n_series=10, periods=150, seed=6)
     a = StatsForecaster().fit(data.sales).predict(7, quantiles=[0.9])
-    b = StatsForecaster().fit(data.sales.sample(frac=1.0, random_state=1)).predict(
-        7, quantiles=[0.9]
+    b = (
+        StatsForecaster()
+        .fit(data.sales.sample(frac=1.0, random_state=1))
+        .predict(7, quantiles=[0.9])
     )
     pd.testing.assert_frame_equal(a, b)
 

@@ -278,7 +278,7 @@ def _recurse(Y, a_size, a_second, *, kind: str, factor=1.0, residuals=False) -> 
         out = block_fn(YT, _rows(a_size, r0, r1), _rows(a_second, r0, r1), factor, resT)
         size[r0:r1], second[r0:r1], sse[r0:r1] = out[:3]
         count[r0:r1] = out[3].sum(axis=0)
-        if res is not None:
+        if res is not None and resT is not None:
             resT[~out[3]] = np.nan
             res[r0:r1] = resT.T
     return _Pass(size, second, sse, count, res)
@@ -807,15 +807,17 @@ def sample_intermittent(
     )
     out = np.empty((law[0].size, n_paths, h))
     for r0 in range(0, law[0].size, _BLOCK):
-        block = tuple(part[r0 : r0 + _BLOCK] for part in law)
-        out[r0 : r0 + _BLOCK] = _draw_block(gen, *block, n_paths, h, integer)
+        prob, fixed, mean, shape = (part[r0 : r0 + _BLOCK] for part in law)
+        out[r0 : r0 + _BLOCK] = _draw_block(gen, prob, fixed, mean, shape, n_paths, h, integer)
     return out
 
 
 _SAMPLE_KEYS = ("demand_probability", "demand_size", "size_variance")
 
 
-def _size_law(prob, size, var, *, integer: bool) -> tuple[np.ndarray, ...]:
+def _size_law(
+    prob, size, var, *, integer: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per series: occurrence probability, fixed part, mean and gamma shape of the size.
 
     The size is ``fixed + Poisson(rate)`` (integer) or ``rate`` (continuous),

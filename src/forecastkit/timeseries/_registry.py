@@ -83,7 +83,9 @@ def candidates(
                 f"{sorted(MODELS)}."
             )
         names = sorted({name for group in _AUTO.values() for name in group})
-        masks = {name: np.isin(classes, [c for c, g in _AUTO.items() if name in g]) for name in names}
+        masks = {
+            name: np.isin(classes, [c for c, g in _AUTO.items() if name in g]) for name in names
+        }
     else:
         unknown = [name for name in models if name not in MODELS]
         if unknown or not models:

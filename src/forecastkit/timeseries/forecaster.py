@@ -12,7 +12,7 @@ is recorded in ``model_table_``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -185,7 +185,9 @@ class StatsForecaster:
             raise InvalidParameterError(
                 f"selection={self.selection!r} is not valid; choose 'validation' or 'aic'."
             )
-        prepared = prepare(df, id_col=id_col, time_col=time_col, target_col=target_col, freq=self.freq)
+        prepared = prepare(
+            df, id_col=id_col, time_col=time_col, target_col=target_col, freq=self.freq
+        )
         panel = to_panel(prepared.df, id_col=id_col, time_col=time_col, target_col=target_col)
         m = (
             default_season_length(prepared.freq)
@@ -392,14 +394,11 @@ def _choose(
     reason: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-series model and reason: the best score, else the class default."""
-    best = np.argmin(errors, axis=1) if errors.size else np.zeros(len(classes), int)
-    scored = np.isfinite(errors).any(axis=1) if errors.size else np.zeros(len(classes), bool)
-    choice = np.where(scored, np.asarray(names, dtype=object)[best], None)
-    why = np.where(scored, reason, "").astype(object)
     fallback, fallback_why = _registry.fallback(classes, lengths)
-    choice = np.where(scored, choice, fallback)
-    why = np.where(scored, why, fallback_why)
+    if not errors.size:
+        return fallback, fallback_why
+    best = np.argmin(errors, axis=1)
+    scored = np.isfinite(errors).any(axis=1)
+    choice = np.where(scored, np.asarray(names, dtype=object)[best], fallback)
+    why = np.where(scored, reason, fallback_why)
     return choice.astype(object), why.astype(object)
-
-
-FitFunction = Callable[[np.ndarray, int], KernelFit]
