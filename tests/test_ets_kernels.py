@@ -347,6 +347,16 @@ def test_short_constant_zero_and_empty_series(trend, season):
         assert 0 in fit.notes["short_for_trend"]
 
 
+@pytest.mark.parametrize(("trend", "season"), [("damped", "add"), (None, "mul")])
+def test_panel_without_columns_or_rows(trend, season):
+    fit = fit_ets(np.empty((2, 0)), trend=trend, season=season, season_length=M)
+    assert np.isnan(fit.mean(3)).all() and fit.notes["empty"].tolist() == [0, 1]
+    assert fit_ets(np.empty((0, 9)), trend=trend, season=season, season_length=M).mean(3).shape == (
+        0,
+        3,
+    )
+
+
 @pytest.mark.parametrize(
     ("values", "season"),
     [([1e200, 1e-200] * 4, "mul"), ([1e308, 1e308, 1.0], None), ([1e308, 1e308, 1.0], "add")],
@@ -372,6 +382,8 @@ def test_fits_that_overflow_are_flagged_and_never_returned(values, season):
         ({"season_length": 0}, "season_length must be a positive integer"),
         ({"params": {"alpha": 0.1, "beta": 0.1}}, r"unexpected \['beta'\]"),
         ({"trend": "damped", "params": {"alpha": 0.1, "beta": 0.1}}, r"missing \['phi'\]"),
+        ({"params": {"alpha": 0.0}}, r"0 < alpha <= 1; check \['alpha'\]"),
+        ({"trend": "add", "params": {"alpha": 0.5, "beta": np.nan}}, r"check \['beta'\]"),
     ],
 )
 def test_invalid_arguments(kwargs, match):

@@ -180,3 +180,11 @@ def test_bad_parameters(kwargs, match):
 def test_predict_before_fit():
     with pytest.raises(NotFittedError, match="call fit"):
         StatsForecaster().predict(3)
+
+
+def test_season_length_one_skips_seasonal_smoothing():
+    rng = np.random.default_rng(8)
+    df = _series("a", 20 + rng.normal(0, 1, 60))
+    model = StatsForecaster(season_length=1).fit(df)
+    assert model.model_table_["model"].iloc[0] not in {"hw_add", "hw_add_damped"}
+    assert np.isfinite(model.predict(5)["yhat"]).all()

@@ -8,6 +8,7 @@ from statsmodels.tsa.forecasting.theta import ThetaModel
 from statsmodels.tsa.seasonal import seasonal_decompose
 
 from forecastkit.errors import InvalidParameterError
+from forecastkit.timeseries._ets import fit_ets
 from forecastkit.timeseries._simple import (
     fit_mean,
     fit_moving_average,
@@ -103,8 +104,6 @@ def test_theta_matches_per_series_loop():
 def test_theta_alpha_comes_from_the_ses_search():
     Y = _seasonal_panel()
     fit = fit_theta(Y, season_length=7, deseasonalize="never")
-    from forecastkit.timeseries._ets import fit_ets
-
     np.testing.assert_array_equal(fit.params["alpha"], fit_ets(Y).params["alpha"])
 
 
@@ -175,6 +174,8 @@ def test_theta_rejects_unknown_deseasonalize():
         fit_theta(_seasonal_panel(), season_length=7, deseasonalize="yes")
     with pytest.raises(InvalidParameterError, match="season_length must be a positive"):
         fit_theta(_seasonal_panel(), season_length=0)
+    with pytest.raises(InvalidParameterError, match="0 < alpha <= 1"):
+        fit_theta(_seasonal_panel(), alpha=-0.2)
 
 
 # ---------------------------------------------------------------------- benchmarks
@@ -285,6 +286,22 @@ def test_benchmarks_never_return_nan_for_observed_series(kernel):
     assert np.all(np.isfinite(fit.mean(9)[:3])) and np.all(np.isfinite(fit.variance(9)[:3]))
     np.testing.assert_allclose(fit.mean(9)[:3], [[3.0] * 9, [0.0] * 9, [5.0] * 9])
     assert np.isnan(fit.mean(9)[3]).all() and fit.notes["empty"].tolist() == [3]
+
+
+@pytest.mark.parametrize(
+    "kernel",
+    [
+        fit_naive,
+        fit_mean,
+        fit_moving_average,
+        lambda Y: fit_seasonal_naive(Y, season_length=7),
+        lambda Y: fit_theta(Y, season_length=7),
+    ],
+)
+def test_a_panel_without_columns_gives_empty_rows(kernel):
+    # Panel.head(k) with k >= T leaves no column: every row is empty.
+    fit = kernel(np.empty((2, 0)))
+    assert np.isnan(fit.mean(3)).all() and fit.notes["empty"].tolist() == [0, 1]
 
 
 def test_benchmarks_reject_bad_panels_and_arguments():

@@ -520,6 +520,11 @@ def _fixed_params(params: Mapping[str, object], spec: _Spec, n: int) -> dict[str
             f"unexpected {unknown}."
         )
     out = {k: np.broadcast_to(np.asarray(params[k], dtype=float), (n,)).copy() for k in needed}
+    bad = [k for k, v in out.items() if not np.all(np.isfinite(v))]
+    if bad or np.any(out["alpha"] <= 0) or np.any(out["alpha"] > 1):
+        raise InvalidParameterError(
+            f"params must be finite with 0 < alpha <= 1; check {bad or ['alpha']}."
+        )
     out.setdefault("beta", np.zeros(n))
     out.setdefault("phi", np.ones(n))
     out.setdefault("gamma", np.zeros(n))

@@ -74,7 +74,8 @@ def candidates(
 ) -> dict[str, np.ndarray]:
     """Boolean mask per model name: which series may choose it.
 
-    Seasonal models need two full seasons of history.
+    Seasonal models need two full seasons of history, and are never
+    candidates when ``season_length`` is 1.
     """
     if isinstance(models, str):
         if models != "auto":
@@ -97,7 +98,9 @@ def candidates(
         masks = {name: np.ones(classes.size, dtype=bool) for name in dict.fromkeys(models)}
     long_enough = lengths >= 2 * season_length
     for name in masks:
-        if name in _SEASONAL and season_length > 1:
+        if name in _SEASONAL - {"seasonal_naive"} and season_length == 1:
+            masks[name] = np.zeros(classes.size, dtype=bool)  # no season to model
+        elif name in _SEASONAL and season_length > 1:
             masks[name] = masks[name] & long_enough
     return masks
 

@@ -59,6 +59,8 @@ def _row_chunks(n: int, size: int = _ROW_CHUNK) -> Iterator[slice]:
 
 def _lengths(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row: column of the first observation and span to the last column (0 if empty)."""
+    if Y.shape[1] == 0:
+        return np.zeros(Y.shape[0], np.int64), np.zeros(Y.shape[0], np.int64)
     observed = ~np.isnan(Y)
     any_obs = observed.any(axis=1)
     first = np.where(any_obs, np.argmax(observed, axis=1), Y.shape[1])
@@ -89,6 +91,8 @@ def _nanmean_rows(Y: np.ndarray) -> np.ndarray:
 
 def _last_observed(Y: np.ndarray) -> np.ndarray:
     """Last non-NaN value of each row (NaN for empty rows)."""
+    if Y.shape[1] == 0:
+        return np.full(Y.shape[0], np.nan)
     observed = ~np.isnan(Y)
     last = Y.shape[1] - 1 - np.argmax(observed[:, ::-1], axis=1)
     values = Y[np.arange(Y.shape[0]), last]
@@ -133,7 +137,7 @@ def fit_naive(Y: np.ndarray) -> KernelFit:
     _, lengths = _lengths(Y)
     last = _last_observed(Y)
     residuals = np.empty(Y.shape)
-    residuals[:, 0] = np.nan
+    residuals[:, :1] = np.nan
     np.subtract(Y[:, 1:], Y[:, :-1], out=residuals[:, 1:])
     sigma2 = _rms(residuals) ** 2
 
