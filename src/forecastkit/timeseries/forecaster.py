@@ -87,7 +87,7 @@ class StatsForecaster:
         Akaike's criterion on the in-sample one-step errors (faster: no refit).
     validation_h : int, optional
         Periods forecast at each validation origin; default ``max(season_length, 7)``.
-    validation_windows : int, default=1
+    validation_windows : int, default=2
         Number of validation origins, ``validation_h`` periods apart.
     freq : str, optional
         Frequency of the data; inferred when omitted.
@@ -122,7 +122,7 @@ class StatsForecaster:
         models: Literal["auto"] | Sequence[str] = "auto",
         selection: Literal["validation", "aic"] = "validation",
         validation_h: int | None = None,
-        validation_windows: int = 1,
+        validation_windows: int = 2,
         freq: str | None = None,
         random_state: int = 0,
     ) -> None:
