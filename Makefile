@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check
 OUT    ?= forecastkit-demo
 
-.PHONY: demo test test-pandas2 typecheck docs clean
+.PHONY: demo test test-pandas2 typecheck docs bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,5 +47,21 @@ typecheck: $(VENV)/.installed-dev
 docs: $(VENV)/.installed-dev
 	$(BIN)/mkdocs build --strict --site-dir site
 
+# Benchmarks against statsforecast / mlforecast / LightGBM (not part of CI).
+# The peers need pandas < 3, so they get their own environment; results go
+# to benchmarks/results/ and the summary table of benchmarks/README.md.
+BENCH := .venv-bench
+$(BENCH)/.installed-bench: pyproject.toml
+	$(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/python -m pip --disable-pip-version-check install --quiet -e ".[bench]" "pandas>=2.2,<3"
+	@touch $@
+
+bench: $(BENCH)/.installed-bench
+	$(BENCH)/bin/python benchmarks/run.py
+
+# A subset of every task, under 5 minutes.
+bench-quick: $(BENCH)/.installed-bench
+	$(BENCH)/bin/python benchmarks/run.py --quick
+
 clean:
-	rm -rf $(VENV) $(PD2) site $(OUT) .pytest_cache .ruff_cache .mypy_cache build dist
+	rm -rf $(VENV) $(PD2) $(BENCH) site $(OUT) .pytest_cache .ruff_cache .mypy_cache build dist

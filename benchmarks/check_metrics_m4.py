@@ -3,16 +3,18 @@
 For the M4 Weekly (359 series, h=13) and Hourly (414 series, h=48) sets,
 forecast the official test periods with ``forecastkit.SeasonalNaive``
 (``season_length=1`` is the Naive method, ``season_length=24`` on hourly data
-is sNaive), score them with ``forecastkit.evaluate`` (sMAPE, and MASE with the
-M4 seasonal period: 1 for weekly, 24 for hourly), and compare with the scores
-published in ``Evaluation_and_Ranks.xlsx``. Differences must be rounding only.
+is sNaive) and with M4's Naive2 (``_naive2.py``), score them with
+``forecastkit.evaluate`` (sMAPE, and MASE with the M4 seasonal period: 1 for
+weekly, 24 for hourly), and compare with the scores published in
+``Evaluation_and_Ranks.xlsx``. Differences must be rounding only.
 
 Usage::
 
     python benchmarks/check_metrics_m4.py [--data ../shared/data/m4]
 
 Needs openpyxl (``pip install "forecastkit[bench]"``). Exits with a message,
-not an error, when the data folder is absent.
+not an error, when the data folder is absent. The M4 loader is shared with
+the benchmark task (``task_m4.py``).
 """
 
 from __future__ import annotations
@@ -23,59 +25,33 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
+from _naive2 import naive2
+from task_m4 import DEFAULT_DATA, SETS, load_set, published, score
 
 import forecastkit as fk
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "m4"
-# Made-up dates: M4 gives none. 2000-01-02 is a Sunday, so weekly data is W-SUN.
-START = pd.Timestamp("2000-01-02")
-SETS = {
-    "Weekly": {"h": 13, "m": 1, "freq": "W-SUN", "step": pd.Timedelta(weeks=1)},
-    "Hourly": {"h": 48, "m": 24, "freq": "h", "step": pd.Timedelta(hours=1)},
-}
-COLUMNS = {"sMAPE": {"Weekly": 4, "Hourly": 6}, "MASE": {"Weekly": 11, "Hourly": 13}}
-
-
-def load_long(path: Path) -> pd.DataFrame:
-    """Wide M4 csv (V1, V2, ... per row) to long rows with a 0-based position ``t``."""
-    wide = pd.read_csv(path)
-    long = wide.melt(id_vars=wide.columns[0], var_name="t", value_name="y").dropna()
-    long = long.rename(columns={wide.columns[0]: "unique_id"})
-    long["t"] = long["t"].str[1:].astype(int) - 2  # V2 is the first value
-    return long
-
-
-def official(data: Path) -> pd.DataFrame:
-    sheet = pd.read_excel(
-        data / "Evaluation_and_Ranks.xlsx", "Point Forecasts-Frequency", header=None
-    )
-    return sheet.set_index(0)
-
 
 def run(data: Path, name: str, spec: dict) -> list[dict]:
-    train = load_long(data / f"{name}-train.csv")
-    test = load_long(data / f"{name}-test.csv")
-    n_train = train.groupby("unique_id")["t"].max() + 1
-    test["t"] += test["unique_id"].map(n_train)
-    for frame in (train, test):
-        frame["ds"] = START + frame["t"].to_numpy() * spec["step"]
-    train, test = train.drop(columns="t"), test.drop(columns="t")
+    """Naive, sNaive and Naive2 scores of one M4 set."""
+    train, test = load_set(data, name)
+    methods = {
+        "Naive": lambda: fk.SeasonalNaive(season_length=1, freq=spec["freq"]).fit(train),
+        "sNaive": lambda: fk.SeasonalNaive(season_length=spec["m"], freq=spec["freq"]).fit(train),
+    }
     rows = []
-    for method, m in (("Naive", 1), ("sNaive", spec["m"])):
+    for method in ("Naive", "sNaive", "Naive2"):
         t0 = time.perf_counter()
-        fc = fk.SeasonalNaive(season_length=m, freq=spec["freq"]).fit(train).predict(spec["h"])
-        scored = fc.merge(test, on=["unique_id", "ds"], validate="one_to_one")
-        assert len(scored) == len(test), "forecast dates do not line up with the test set"
-        scores = fk.evaluate(
-            scored, ["smape", "mase"], train_df=train, season_length=spec["m"], agg="mean"
-        ).set_index("metric")["yhat"]
+        if method == "Naive2":
+            fc = naive2(train, h=spec["h"], season_length=spec["m"], freq=spec["freq"])
+        else:
+            fc = methods[method]().predict(spec["h"])
+        scores = score(fc, test, train, m=spec["m"])
         rows.append(
             {
                 "set": name,
                 "method": method,
-                "sMAPE": round(float(scores["smape"]), 3),
-                "MASE": round(float(scores["mase"]), 3),
+                "sMAPE": round(scores["smape"], 3),
+                "MASE": round(scores["mase"], 3),
                 "seconds": round(time.perf_counter() - t0, 2),
             }
         )
@@ -89,12 +65,12 @@ def main() -> int:
     if not (args.data / "Weekly-train.csv").exists():
         print(f"M4 data not found in {args.data}; nothing to check.")
         return 0
-    table = official(args.data)
     worst = 0.0
     for name, spec in SETS.items():
+        table = published(args.data, name)
         for row in run(args.data, name, spec):
             for metric in ("sMAPE", "MASE"):
-                ref = float(table.loc[row["method"], COLUMNS[metric][name]])
+                ref = float(table.loc[row["method"], metric.lower()])
                 row[f"{metric} official"] = ref
                 worst = max(worst, abs(row[metric] - ref))
             print(json.dumps(row))
