@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecastkit.errors import DataValidationError, InsufficientDataError, InvalidParameterError
+from forecastkit.errors import InsufficientDataError, InvalidParameterError
 from forecastkit.timeseries import _intermittent as ki
 
 NAN = np.nan
@@ -430,7 +430,7 @@ def test_invalid_arguments_raise():
         ki.adida(Y, alpha_bounds=(0.3, 0.1))
     with pytest.raises(InvalidParameterError, match="n_grid"):
         ki.adida(Y, n_grid=2)
-    with pytest.raises(DataValidationError, match="2-D"):
+    with pytest.raises(InvalidParameterError, match="2-D"):
         ki.croston_sba(np.array([0.0, 1, 2]))
     with pytest.raises(InsufficientDataError, match="no time column"):
         ki.tsb(np.empty((3, 0)))

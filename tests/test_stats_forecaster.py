@@ -188,3 +188,15 @@ def test_season_length_one_skips_seasonal_smoothing():
     model = StatsForecaster(season_length=1).fit(df)
     assert model.model_table_["model"].iloc[0] not in {"hw_add", "hw_add_damped"}
     assert np.isfinite(model.predict(5)["yhat"]).all()
+
+
+def test_params_round_trip_and_clone():
+    from sklearn.base import clone
+
+    model = StatsForecaster(season_length=7, models=["ses"], validation_windows=3)
+    assert model.get_params()["validation_windows"] == 3
+    twin = clone(model)
+    assert twin.get_params() == model.get_params() and twin is not model
+    assert model.set_params(selection="aic").selection == "aic"
+    with pytest.raises(InvalidParameterError, match="no parameter 'alpha'"):
+        model.set_params(alpha=0.3)

@@ -53,8 +53,9 @@ import numpy as np
 import pandas as pd
 
 from forecastkit._validation import positive_int
-from forecastkit.errors import DataValidationError, InsufficientDataError, InvalidParameterError
+from forecastkit.errors import InsufficientDataError, InvalidParameterError
 from forecastkit.timeseries._base import KernelFit
+from forecastkit.timeseries._panel import check_panel
 
 __all__ = [
     "DEMAND_CATEGORIES",
@@ -78,12 +79,7 @@ _BLOCK = 2048  # rows per block: bounds the (T, block) transposed copy and the g
 
 # ------------------------------------------------------------------ validation
 def _check_panel(Y: np.ndarray) -> np.ndarray:
-    values = np.asarray(Y, dtype=float)
-    if values.ndim != 2:
-        raise DataValidationError(
-            f"the panel must be a 2-D array (n_series, T), got {values.ndim} dimension(s); "
-            "build it with forecastkit.timeseries._panel.to_panel."
-        )
+    values = check_panel(Y)
     if values.shape[1] == 0:
         raise InsufficientDataError(
             "the panel has no time column; every series needs at least one period "

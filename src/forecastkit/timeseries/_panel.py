@@ -22,7 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Panel", "to_panel"]
+from forecastkit.errors import InvalidParameterError
+
+__all__ = ["Panel", "check_panel", "to_panel"]
 
 
 @dataclass(frozen=True)
@@ -98,3 +100,22 @@ def to_panel(df: pd.DataFrame, *, id_col: str, time_col: str, target_col: str) -
     last = df[time_col].to_numpy()[ends - 1] if codes.size else np.array([], "datetime64[ns]")
     id_values = np.asarray(ids)
     return Panel(values, lengths, id_values, pd.Series(last, index=pd.Index(id_values)))
+
+
+def check_panel(Y: np.ndarray) -> np.ndarray:
+    """``Y`` as a 2-D float64 array, or an :class:`InvalidParameterError`.
+
+    Shared by every kernel: a panel is ``(n_series, T)``, NaN marks missing
+    cells, infinite values are refused.
+    """
+    arr = np.asarray(Y, dtype=float)
+    if arr.ndim != 2:
+        raise InvalidParameterError(
+            f"Y must be a 2-D panel (n_series, T); got an array with shape {arr.shape}. "
+            "Build it with forecastkit.timeseries._panel.to_panel."
+        )
+    if np.isinf(arr).any():
+        raise InvalidParameterError(
+            "Y contains infinite values; replace them with NaN (missing) or finite numbers."
+        )
+    return arr

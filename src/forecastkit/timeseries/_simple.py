@@ -25,8 +25,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from forecastkit._validation import positive_int
-from forecastkit.errors import InvalidParameterError
 from forecastkit.timeseries._base import KernelFit
+from forecastkit.timeseries._panel import check_panel as _check_panel
 
 __all__ = ["fit_mean", "fit_moving_average", "fit_naive", "fit_seasonal_naive"]
 
@@ -36,21 +36,6 @@ _ROW_CHUNK = 4096
 
 
 # ---------------------------------------------------------------------- shared helpers
-def _check_panel(Y: np.ndarray) -> np.ndarray:
-    """``Y`` as a 2-D float64 array, or an :class:`InvalidParameterError`."""
-    arr = np.asarray(Y, dtype=float)
-    if arr.ndim != 2:
-        raise InvalidParameterError(
-            f"Y must be a 2-D panel (n_series, T); got an array with shape {arr.shape}. "
-            "Build it with forecastkit.timeseries._panel.to_panel."
-        )
-    if np.isinf(arr).any():
-        raise InvalidParameterError(
-            "Y contains infinite values; replace them with NaN (missing) or finite numbers."
-        )
-    return arr
-
-
 def _row_chunks(n: int, size: int = _ROW_CHUNK) -> Iterator[slice]:
     """Slices of at most ``size`` consecutive rows (bounds temporary memory)."""
     for lo in range(0, n, size):

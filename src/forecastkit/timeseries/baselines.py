@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from forecastkit._estimator import ParamsMixin
 from forecastkit._grid import future_frame
 from forecastkit._validation import check_quantiles, positive_int
 from forecastkit.data import prepare, quantile_column
@@ -19,7 +20,7 @@ __all__ = ["SeasonalNaive"]
 logger = logging.getLogger(__name__)
 
 
-class SeasonalNaive:
+class SeasonalNaive(ParamsMixin):
     """Seasonal naive forecast: repeat the last observed season.
 
     ``yhat[T + j] = y[T + j - m * (k + 1)]`` with ``k = floor((j - 1) / m)``.
@@ -61,16 +62,6 @@ class SeasonalNaive:
     def __init__(self, *, season_length: int = 7, freq: str | None = None) -> None:
         self.season_length = season_length
         self.freq = freq
-
-    def get_params(self, deep: bool = True) -> dict:
-        """Constructor parameters (scikit-learn convention, for cloning)."""
-        return {"season_length": self.season_length, "freq": self.freq}
-
-    def set_params(self, **params) -> SeasonalNaive:
-        """Set constructor parameters (scikit-learn convention)."""
-        for key, value in params.items():
-            setattr(self, key, value)
-        return self
 
     def fit(
         self,

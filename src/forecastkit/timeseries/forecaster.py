@@ -14,12 +14,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from forecastkit._estimator import ParamsMixin
 from forecastkit._grid import future_frame
 from forecastkit._validation import check_quantiles, positive_int
 from forecastkit.data import prepare, quantile_column
@@ -65,7 +66,7 @@ class _Chosen:
     rows: np.ndarray
 
 
-class StatsForecaster:
+class StatsForecaster(ParamsMixin):
     """Per-series statistical forecasts with automatic model selection.
 
     Parameters
@@ -133,30 +134,6 @@ class StatsForecaster:
         self.validation_windows = validation_windows
         self.freq = freq
         self.random_state = random_state
-
-    # ------------------------------------------------------------------ sklearn protocol
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Constructor parameters (scikit-learn convention, for cloning)."""
-        return {
-            "season_length": self.season_length,
-            "models": self.models,
-            "selection": self.selection,
-            "validation_h": self.validation_h,
-            "validation_windows": self.validation_windows,
-            "freq": self.freq,
-            "random_state": self.random_state,
-        }
-
-    def set_params(self, **params: Any) -> StatsForecaster:
-        """Set constructor parameters (scikit-learn convention)."""
-        valid = self.get_params()
-        for key, value in params.items():
-            if key not in valid:
-                raise InvalidParameterError(
-                    f"StatsForecaster has no parameter {key!r}; valid: {sorted(valid)}."
-                )
-            setattr(self, key, value)
-        return self
 
     # ------------------------------------------------------------------ fit
     def fit(
