@@ -148,12 +148,16 @@ def markdown_report(df: pd.DataFrame, meta: dict, *, plot_name: str | None) -> s
     """The full markdown report: header, one table per task, counterparts, plot."""
     lines = _header(meta)
     for task, part in df.groupby("task", sort=False):
-        peer = next((p for p in part["ratio_to"] if p), "")
+        peers = [p for p in pd.unique(part["ratio_to"]) if p]
         lines += [f"## {task}", ""]
         lines += [f"{n}." for n in pd.unique(part["task_notes"]) if n] + [""]
-        if peer:
-            lines += [f"Ratios relative to `{peer}`.", ""]
-        lines += [markdown_table(part, _task_columns(part)), ""]
+        columns = _task_columns(part)
+        if len(peers) == 1:
+            lines += [f"Ratios relative to `{peers[0]}`.", ""]
+        elif peers:
+            lines += ["Ratios relative to each row's `ratio_to`.", ""]
+            columns.insert(columns.index("notes"), "ratio_to")
+        lines += [markdown_table(part, columns), ""]
     counterparts = _counterpart_lines(df)
     if counterparts:
         lines += ["## forecastkit against the peer it replaces", "", *counterparts, ""]
@@ -203,8 +207,9 @@ def plot(df: pd.DataFrame, path: Path) -> bool:
 
 def _peers(df: pd.DataFrame) -> str:
     """``task: peer`` for each task that has one."""
-    pairs = df.loc[df["ratio_to"] != "", ["task", "ratio_to"]].drop_duplicates("task")
-    return "; ".join(f"{t}: {p}" for t, p in pairs.itertuples(index=False)) or "none ran"
+    pairs = df.loc[df["ratio_to"] != "", ["task", "ratio_to"]].drop_duplicates()
+    by_task = pairs.groupby("task", sort=False)["ratio_to"].agg(", ".join)
+    return "; ".join(f"{t}: {p}" for t, p in by_task.items()) or "none ran"
 
 
 def summary_table(df: pd.DataFrame, meta: dict, result_name: str) -> str:
