@@ -399,6 +399,34 @@ def save_frame(df: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def task_inputs(
+    data,
+    workdir: Path,
+    *,
+    h: int,
+    freq: str,
+    season_length: int,
+    quick: bool,
+    quantiles: Sequence[float] | None = None,
+) -> dict:
+    """The keyword arguments of :func:`run_all` shared by every contender of a task.
+
+    ``data`` is a loaded task (``frame``, ``static``, ``cutoffs``); the frames
+    are written once to ``workdir`` for the children to read.
+    """
+    return {
+        "frame": save_frame(data.frame, workdir / "frame.parquet"),
+        "static": save_frame(data.static, workdir / "static.parquet"),
+        "h": h,
+        "freq": freq,
+        "season_length": season_length,
+        "cutoffs": data.cutoffs,
+        "quantiles": quantiles,
+        "workdir": workdir,
+        "timeout_s": 300 if quick else 1800,
+    }
+
+
 def run_contender(
     name: str,
     *,

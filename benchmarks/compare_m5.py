@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import task_m5
-from _contenders import CONTENDERS, run_all
+from _contenders import CONTENDERS, run_all, task_inputs
 from _data import load_m5
 from _measure import machine
 
@@ -32,18 +32,15 @@ def main() -> None:
     args = parser.parse_args()
     data = load_m5(quick=args.quick)
     with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp) / "m5"
-        common = {
-            "frame": task_m5.save_frame(data.frame, workdir / "frame.parquet"),
-            "static": task_m5.save_frame(data.static, workdir / "static.parquet"),
-            "h": task_m5.H,
-            "freq": task_m5.FREQ,
-            "season_length": task_m5.SEASON,
-            "cutoffs": data.cutoffs,
-            "quantiles": task_m5.M5_QUANTILES,
-            "workdir": workdir,
-            "timeout_s": 1800,
-        }
+        common = task_inputs(
+            data,
+            Path(tmp) / "m5",
+            h=task_m5.H,
+            freq=task_m5.FREQ,
+            season_length=task_m5.SEASON,
+            quick=args.quick,
+            quantiles=task_m5.M5_QUANTILES,
+        )
         t0 = time.time()
         rows = run_all("m5", args.contenders, task_m5.make_scorer(data), run_options={}, **common)
     report = {"machine": machine(), "seconds": time.time() - t0, "rows": rows}

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _contenders import CONTENDERS, M5_QUANTILES, join_actuals, run_all, save_frame, skipped_rows
+from _contenders import CONTENDERS, M5_QUANTILES, join_actuals, run_all, skipped_rows, task_inputs
 from _data import DataAbsent, TaskData, load_m5
 
 from forecastkit.evaluate import rmsse, wrmsse, wspl
@@ -125,17 +125,9 @@ def run(*, quick: bool, workdir: Path) -> list[dict]:
         logger.warning("%s", err)
         return skipped_rows(TASK, names, "skipped: data absent")
     workdir = Path(workdir) / TASK
-    common = {
-        "frame": save_frame(data.frame, workdir / "frame.parquet"),
-        "static": save_frame(data.static, workdir / "static.parquet"),
-        "h": H,
-        "freq": FREQ,
-        "season_length": SEASON,
-        "cutoffs": data.cutoffs,
-        "quantiles": M5_QUANTILES,
-        "workdir": workdir,
-        "timeout_s": 300 if quick else 1800,
-    }
+    common = task_inputs(
+        data, workdir, h=H, freq=FREQ, season_length=SEASON, quick=quick, quantiles=M5_QUANTILES
+    )
     options = {"mlforecast.LightGBM": {"options": LGBM_OPTIONS}}
     rows = run_all(TASK, names, make_scorer(data), run_options=options, **common)
     for row in rows:
