@@ -74,15 +74,23 @@ def test_each_series_starts_after_its_own_last_date(awkward_panel):
     assert (first == last.reindex(first.index) + pd.Timedelta(days=1)).all()
 
 
-def test_weekly_pattern_gets_a_seasonal_model_that_beats_ses():
-    # Deterministic weekly profile plus small noise: a seasonal model must win the
-    # validation and its forecast must follow the profile.
+@pytest.mark.parametrize("pool", [True, False])
+def test_weekly_pattern_is_forecast_with_or_without_pooled_profiles(pool):
+    # Deterministic weekly profile plus small noise. Without pooling a seasonal
+    # model must win the validation; with it, a non-seasonal model on the
+    # seasonally adjusted history may win too. Either way the forecast must
+    # follow the profile.
     rng = np.random.default_rng(1)
     profile = np.array([5, 5, 6, 7, 9, 14, 12], dtype=float)
     y = np.tile(profile, 30) + rng.normal(0, 0.3, 210)
     df = _series("s", y)
-    model = StatsForecaster(season_length=7).fit(df)
-    assert model.model_table_["model"].iloc[0] in {"hw_add", "hw_add_damped", "seasonal_naive"}
+    model = StatsForecaster(season_length=7, pool_seasonality=pool).fit(df)
+    if not pool:
+        assert model.model_table_["model"].iloc[0] in {
+            "hw_add",
+            "hw_add_damped",
+            "seasonal_naive",
+        }
     fc = model.predict(7)["yhat"].to_numpy()
     # day after 2024-07-28 (a Sunday, position 209) is position 210 -> profile[0]
     np.testing.assert_allclose(fc, profile, atol=0.6)
@@ -91,7 +99,8 @@ def test_weekly_pattern_gets_a_seasonal_model_that_beats_ses():
 def test_quantile_median_equals_point_forecast_when_not_clipped():
     rng = np.random.default_rng(2)
     df = _series("a", 50 + rng.normal(0, 2, 120))
-    fc = StatsForecaster(models=["ses"]).fit(df).predict(5, quantiles=[0.5, 0.9])
+    model = StatsForecaster(models=["ses"], pool_seasonality=False)
+    fc = model.fit(df).predict(5, quantiles=[0.5, 0.9])
     np.testing.assert_allclose(fc["q0.5"], fc["yhat"])
     assert (fc["q0.9"].diff().dropna() >= -1e-12).all()  # SES variance grows with h
 

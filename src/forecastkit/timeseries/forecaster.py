@@ -23,18 +23,38 @@ from scipy.special import ndtri
 from forecastkit._estimator import ParamsMixin
 from forecastkit._grid import future_frame
 from forecastkit._validation import check_quantiles, positive_int
+from forecastkit.calendar import EventCalendar
 from forecastkit.data import prepare, quantile_column
 from forecastkit.errors import InvalidParameterError, NotFittedError
 from forecastkit.timeseries import _registry
 from forecastkit.timeseries._base import KernelFit
+from forecastkit.timeseries._history import History, Setting
 from forecastkit.timeseries._intermittent import sample_intermittent
 from forecastkit.timeseries._panel import Panel, to_panel
+from forecastkit.timeseries._profile import period_numbers
 
-__all__ = ["StatsForecaster", "default_season_length"]
+__all__ = ["StatsForecaster", "default_season_length", "default_validation_h"]
 
 logger = logging.getLogger(__name__)
 
 _SEASONS = {"D": 7, "B": 5, "W": 52, "M": 12, "Q": 4, "Y": 1, "A": 1, "h": 24, "H": 24}
+
+
+def default_validation_h(season_length: int) -> int:
+    """Periods per validation origin when ``validation_h`` is not given.
+
+    One season for seasons of 7 to 24 periods (a week of days, a year of
+    months, a day of hours), 13 periods (a quarter) for weekly data's 52,
+    and 7 when there is no season or a short one.
+
+    Examples
+    --------
+    >>> default_validation_h(7), default_validation_h(52), default_validation_h(12)
+    (7, 13, 12)
+    """
+    if season_length > 24:
+        return 13
+    return max(season_length, 7)
 
 
 def default_season_length(freq: str) -> int:
@@ -58,10 +78,32 @@ def default_season_length(freq: str) -> int:
     return _SEASONS.get(base, 1)
 
 
+def _pooling(value: bool | str, season_length: int) -> bool:
+    """Resolve ``pool_seasonality``: "auto" pools seasons of 2 to 24 periods."""
+    if value == "auto":
+        return 1 < season_length <= 24
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidParameterError(
+            f"pool_seasonality must be True, False or 'auto', got {value!r}."
+        )
+    return bool(value)
+
+
+def _long_period(freq: str, season_length: int) -> float | None:
+    """The long season on top of ``season_length``: a year of days, a week of hours."""
+    base = freq.lstrip("0123456789").split("-")[0]
+    if base == "D" and season_length == 7:
+        return 365.25
+    if base in ("h", "H") and season_length == 24:
+        return 168.0
+    return None
+
+
 @dataclass(frozen=True)
 class _Chosen:
-    """A fitted kernel and the panel rows that use it."""
+    """A fitted kernel, its model name and the panel rows that use it."""
 
+    name: str
     fit: KernelFit
     rows: np.ndarray
 
@@ -74,6 +116,12 @@ class StatsForecaster(ParamsMixin):
     season_length : int, optional
         Season length in periods; inferred from the frequency when omitted
         (7 for daily, 52 for weekly, 12 for monthly data).
+    calendar : EventCalendar, optional
+        Holidays, shopping festivals and user events. Their effects are
+        estimated from the history (a multiplier per event and position in
+        its window, pooled across series), taken out before the models are
+        fitted and put back on the forecasts; ``sarimax`` takes them as
+        regressors instead.
     models : "auto" or sequence of str, default="auto"
         Candidate models. ``"auto"`` fits the exponential smoothing family
         (SES, damped trend, Holt-Winters, Theta, seasonal naive) for smooth
@@ -87,11 +135,23 @@ class StatsForecaster(ParamsMixin):
         ``validation_h`` periods at the end of the history; ``"aic"`` uses
         Akaike's criterion on the in-sample one-step errors (faster: no refit).
     validation_h : int, optional
-        Periods forecast at each validation origin; default ``max(season_length, 7)``.
-    validation_windows : int, default=2
+        Periods forecast at each validation origin; default
+        :func:`default_validation_h` (7 on daily data, 13 on weekly data).
+    validation_windows : int, default=3
         Number of validation origins, ``validation_h`` periods apart.
+    pool_seasonality : bool or "auto", default="auto"
+        Estimate each series' seasonal profile shrunk toward the panel's
+        common profile, and fit the models without a season of their own
+        (SES, damped trend, Theta, the Croston family) to the seasonally
+        adjusted history. ``"auto"`` pools seasons of up to 24 periods
+        (weekdays, months, hours) and not weekly data's 52 weeks, for which
+        a few years of history give too few observations per phase.
     freq : str, optional
         Frequency of the data; inferred when omitted.
+    n_jobs : int, default=1
+        Worker processes for the models fitted one series at a time
+        (``sarimax``, through statsmodels); -1 for all cores. The other
+        models are fitted to all series at once by vectorized kernels.
     random_state : int, default=0
         Seed for sample paths when :meth:`sample_paths` gets no ``seed``.
 
@@ -120,19 +180,25 @@ class StatsForecaster(ParamsMixin):
         self,
         *,
         season_length: int | None = None,
+        calendar: EventCalendar | None = None,
         models: Literal["auto"] | Sequence[str] = "auto",
         selection: Literal["validation", "aic"] = "validation",
         validation_h: int | None = None,
-        validation_windows: int = 2,
+        validation_windows: int = 3,
+        pool_seasonality: bool | Literal["auto"] = "auto",
         freq: str | None = None,
+        n_jobs: int = 1,
         random_state: int = 0,
     ) -> None:
         self.season_length = season_length
+        self.calendar = calendar
         self.models = models
         self.selection = selection
         self.validation_h = validation_h
         self.validation_windows = validation_windows
+        self.pool_seasonality = pool_seasonality
         self.freq = freq
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
@@ -158,10 +224,7 @@ class StatsForecaster(ParamsMixin):
         -------
         self
         """
-        if self.selection not in ("validation", "aic"):
-            raise InvalidParameterError(
-                f"selection={self.selection!r} is not valid; choose 'validation' or 'aic'."
-            )
+        self._check_params()
         prepared = prepare(
             df, id_col=id_col, time_col=time_col, target_col=target_col, freq=self.freq
         )
@@ -171,66 +234,105 @@ class StatsForecaster(ParamsMixin):
             if self.season_length is None
             else positive_int(self.season_length, "season_length")
         )
+        setting = Setting(
+            season_length=m,
+            freq=prepared.freq,
+            last_dates=panel.last_dates,
+            period_last=period_numbers(panel.last_dates, prepared.freq),
+            long_period=_long_period(prepared.freq, m),
+            calendar=self.calendar,
+            pool_seasonality=_pooling(self.pool_seasonality, m),
+            n_jobs=int(self.n_jobs),
+        )
         classes = _registry.demand_classes(panel.values)
-        allowed = _registry.candidates(self.models, classes, panel.lengths, m)
+        allowed = _registry.candidates(self.models, classes, panel.lengths, m, setting.long_period)
         names = [name for name in allowed if allowed[name].any()]
-        errors, reason = self._selection_errors(panel, names, allowed, m)
+        errors, reason = self._selection_errors(panel, setting, names, allowed)
         choice, why = _choose(errors, names, classes, panel.lengths, reason)
         self.id_col_, self.time_col_, self.target_col_ = id_col, time_col, target_col
         self.freq_, self.season_length_ = prepared.freq, m
         self.panel_ = panel
-        self.chosen_ = self._refit(panel, choice, m)
+        history = History(panel.values, setting)
+        self.chosen_ = self._refit(history, choice)
+        history.release()
+        self.history_ = history
         self.model_table_ = pd.DataFrame(
             {id_col: panel.ids, "demand_class": classes, "model": choice, "reason": why}
         )
         logger.info("model counts: %s", self.model_table_["model"].value_counts().to_dict())
         return self
 
+    def _check_params(self) -> None:
+        if self.selection not in ("validation", "aic"):
+            raise InvalidParameterError(
+                f"selection={self.selection!r} is not valid; choose 'validation' or 'aic'."
+            )
+        if self.calendar is not None and not isinstance(self.calendar, EventCalendar):
+            raise InvalidParameterError(
+                f"calendar must be a forecastkit.EventCalendar or None, got "
+                f"{type(self.calendar).__name__}; e.g. EventCalendar(country='US')."
+            )
+        if not isinstance(self.n_jobs, (int, np.integer)) or self.n_jobs == 0 or self.n_jobs < -1:
+            raise InvalidParameterError(
+                f"n_jobs must be a positive int or -1 (all cores), got {self.n_jobs!r}."
+            )
+
     def _validation_h(self, m: int) -> int:
         if self.validation_h is not None:
             return positive_int(self.validation_h, "validation_h")
-        return max(m, 7)
+        return default_validation_h(m)
 
     def _selection_errors(
-        self, panel: Panel, names: list[str], allowed: dict[str, np.ndarray], m: int
-    ) -> tuple[np.ndarray, str]:
+        self, panel: Panel, setting: Setting, names: list[str], allowed: dict[str, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(n_series, n_models) selection score, lower is better (inf: not scored).
 
         Each candidate is fitted only to the series allowed to choose it.
+        Series too short for any validation fit are scored by AIC instead.
         """
         n = panel.values.shape[0]
-        errors = np.full((n, len(names)), np.inf)
+        reason = np.full(n, "lowest AIC", dtype=object)
+        full = History(panel.values, setting)
         if self.selection == "aic":
-            for j, name in enumerate(names):
-                rows = np.flatnonzero(allowed[name])
-                fit = _registry.fit(name, _trim(panel.values[rows]), m)
-                errors[rows, j] = _aic(fit)
-            return errors, "lowest AIC"
+            return _aic_errors(full, names, allowed, np.ones(n, dtype=bool)), reason
+        m = setting.season_length
         vh = self._validation_h(m)
         windows = positive_int(self.validation_windows, "validation_windows")
-        usable = panel.lengths >= windows * vh + 2 * m
+        errors = np.full((n, len(names)), np.inf)
+        totals = np.zeros((n, len(names)))
         width = panel.values.shape[1]
-        for j, name in enumerate(names):
-            rows = np.flatnonzero(allowed[name] & usable)
-            if rows.size == 0:
-                continue
-            total = np.zeros(rows.size)
-            for w in range(windows, 0, -1):
-                k = w * vh
-                train = _trim(panel.values[rows, : width - k])
-                actual = panel.values[rows, width - k : width - k + vh]
-                pred = np.clip(_registry.fit(name, train, m).mean(vh), 0.0, None)
-                total += np.mean((actual - pred) ** 2, axis=1)
-            errors[rows, j] = total / windows
+        for w in range(windows, 0, -1):
+            k = w * vh
+            origin = History(panel.values[:, : width - k], setting, k=k, horizon=vh)
+            actual = panel.values[:, width - k : width - k + vh]
+            for j, name in enumerate(names):
+                need = windows * vh + _registry.min_train_length(name, m, setting.long_period)
+                rows = np.flatnonzero(allowed[name] & (panel.lengths >= need))
+                if rows.size == 0:
+                    continue
+                pred = _forecast(origin, name, rows, vh)
+                totals[rows, j] += np.mean((actual[rows] - pred) ** 2, axis=1)
+                errors[rows, j] = 0.0
+        errors = np.where(errors == 0.0, totals / windows, np.inf)
         errors[~np.isfinite(errors)] = np.inf
-        return errors, f"lowest validation MSE ({windows} x {vh} periods)"
+        validated = np.isfinite(errors).any(axis=1)
+        reason[validated] = f"lowest validation MSE ({windows} x {vh} periods)"
+        short = ~validated
+        if short.any():
+            reason[short] = "too short to validate: lowest AIC"
+            errors[short] = _aic_errors(full, names, allowed, short)[short]
+        return errors, reason
 
-    def _refit(self, panel: Panel, choice: np.ndarray, m: int) -> list[_Chosen]:
+    @staticmethod
+    def _refit(history: History, choice: np.ndarray) -> list[_Chosen]:
         chosen = []
         for name in pd.unique(choice):
             rows = np.flatnonzero(choice == name)
-            values = _trim(panel.values[rows])
-            chosen.append(_Chosen(_registry.fit(name, values, m), rows))
+            values, first = _trim(history.inputs(name)[rows])
+            fit = _registry.fit(
+                name, values, history.setting.season_length, history.context(name, rows, first)
+            )
+            chosen.append(_Chosen(name, fit, rows))
         return chosen
 
     # ------------------------------------------------------------------ predict
@@ -265,10 +367,13 @@ class StatsForecaster(ParamsMixin):
         n = len(self.panel_.ids)
         mean = np.zeros((n, h))
         sd = np.zeros((n, h))
+        history = self.history_.with_horizon(h)
         for part in self.chosen_:
-            mean[part.rows] = part.fit.mean(h)
-            sd[part.rows] = np.sqrt(np.clip(_variance(part.fit, h), 0.0, None))
+            factor = _factor(history, part, h)
+            mean[part.rows] = part.fit.mean(h) * factor
+            sd[part.rows] = np.sqrt(np.clip(_variance(part.fit, h), 0.0, None)) * factor
         mean = np.clip(np.nan_to_num(mean, nan=0.0), 0.0, None)
+        sd = np.nan_to_num(sd, nan=0.0)
         out = future_frame(
             self.panel_.last_dates, h, self.freq_, id_col=self.id_col_, time_col=self.time_col_
         ).drop(columns="step")
@@ -308,8 +413,9 @@ class StatsForecaster(ParamsMixin):
         rng = np.random.default_rng(self.random_state if seed is None else seed)
         n_series = len(self.panel_.ids)
         paths = np.zeros((n_series, n, h))
+        history = self.history_.with_horizon(h)
         for part in self.chosen_:
-            paths[part.rows] = _draw(part.fit, h, n, rng)
+            paths[part.rows] = _draw(part.fit, h, n, rng) * _factor(history, part, h)[:, None, :]
         paths = np.clip(np.nan_to_num(paths, nan=0.0), 0.0, None)
         dates = future_frame(
             self.panel_.last_dates, h, self.freq_, id_col=self.id_col_, time_col=self.time_col_
@@ -327,11 +433,55 @@ class StatsForecaster(ParamsMixin):
 
 
 # ---------------------------------------------------------------------- helpers
-def _trim(values: np.ndarray) -> np.ndarray:
-    """Drop the columns that are NaN for every row (after subsetting rows)."""
+def _trim(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Drop the columns that are NaN for every row (after subsetting rows).
+
+    Returns the trimmed panel and the index of its first column in ``values``.
+    """
     observed = ~np.isnan(values).all(axis=0)
     first = int(np.argmax(observed)) if observed.any() else values.shape[1] - 1
-    return values[:, first:]
+    return values[:, first:], first
+
+
+def _factor(history: History, part: _Chosen, h: int) -> np.ndarray:
+    """``(len(part.rows), h)`` multipliers of a chosen model's forecasts (ones when none)."""
+    factor = history.factor(part.name, h)
+    return np.ones((part.rows.size, h)) if factor is None else factor[part.rows]
+
+
+def _forecast(history: History, name: str, rows: np.ndarray, h: int) -> np.ndarray:
+    """Point forecasts of model ``name`` for ``rows``, back on the scale of the data."""
+    values, first = _trim(history.inputs(name)[rows])
+    fit = _registry.fit(
+        name, values, history.setting.season_length, history.context(name, rows, first)
+    )
+    pred = fit.mean(h)
+    factor = history.factor(name, h)
+    if factor is not None:
+        pred = pred * factor[rows]
+    return np.clip(pred, 0.0, None)
+
+
+def _aic_errors(
+    history: History, names: list[str], allowed: dict[str, np.ndarray], among: np.ndarray
+) -> np.ndarray:
+    """AIC of each candidate on the full history of the rows in ``among``.
+
+    Models fitted to adjusted histories are compared on their own scale: the
+    adjustment is the same for every candidate of a kind, so the choice is
+    between like and like.
+    """
+    errors = np.full((history.Y.shape[0], len(names)), np.inf)
+    for j, name in enumerate(names):
+        rows = np.flatnonzero(allowed[name] & among)
+        if rows.size:
+            values, first = _trim(history.inputs(name)[rows])
+            fit = _registry.fit(
+                name, values, history.setting.season_length, history.context(name, rows, first)
+            )
+            errors[rows, j] = _aic(fit)
+    errors[~np.isfinite(errors)] = np.inf
+    return errors
 
 
 def _variance(fit: KernelFit, h: int) -> np.ndarray:
@@ -368,7 +518,7 @@ def _choose(
     names: list[str],
     classes: np.ndarray,
     lengths: np.ndarray,
-    reason: str,
+    reason: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-series model and reason: the best score, else the class default."""
     fallback, fallback_why = _registry.fallback(classes, lengths)
