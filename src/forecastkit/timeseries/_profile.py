@@ -57,9 +57,11 @@ def period_numbers(last_dates: pd.Series, freq: str) -> np.ndarray | None:
     """Integer period number of each series' last date, on one common clock.
 
     Days since 1970-01-01 for daily data, weeks for weekly, hours for
-    hourly, months and quarters for monthly and quarterly data; None for
-    other frequencies (phases are then counted from each series' last
-    period, right when the series end on the same date).
+    hourly, months and quarters for monthly and quarterly data, counted in
+    periods of the frequency's multiple (``"2D"``: two-day periods), so that
+    consecutive periods differ by one; None for other frequencies (phases
+    are then counted from each series' last period, right when the series
+    end on the same date).
 
     Examples
     --------
@@ -70,20 +72,22 @@ def period_numbers(last_dates: pd.Series, freq: str) -> np.ndarray | None:
     stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(last_dates).reset_index(drop=True)))
     if stamps.tz is not None:
         stamps = stamps.tz_localize(None)
-    base = freq.lstrip("0123456789").split("-")[0]
+    stripped = freq.lstrip("0123456789")
+    base = stripped.split("-")[0]
+    step = int(freq[: len(freq) - len(stripped)] or 1)
     ns = stamps.asi8 if stamps.unit == "ns" else stamps.as_unit("ns").asi8
     day = 86_400 * 10**9
     if base == "D":
-        return ns // day
+        return ns // (step * day)
     if base == "W":
-        return ns // (7 * day)
+        return ns // (step * 7 * day)
     if base in ("h", "H"):
-        return ns // (3_600 * 10**9)
+        return ns // (step * 3_600 * 10**9)
     months = (stamps.year * 12 + stamps.month - 1).to_numpy(dtype=np.int64)
     if base in ("M", "MS", "ME"):
-        return months
+        return months // step
     if base in ("Q", "QS", "QE"):
-        return months // 3
+        return months // (3 * step)
     return None
 
 

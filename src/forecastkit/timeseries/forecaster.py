@@ -90,8 +90,14 @@ def _pooling(value: bool | str, season_length: int) -> bool:
 
 
 def _long_period(freq: str, season_length: int) -> float | None:
-    """The long season on top of ``season_length``: a year of days, a week of hours."""
-    base = freq.lstrip("0123456789").split("-")[0]
+    """The long season on top of ``season_length``: a year of days, a week of hours.
+
+    None for multiples ("2D", "3h"), whose periods the two constants do not count.
+    """
+    stripped = freq.lstrip("0123456789")
+    if freq[: len(freq) - len(stripped)] not in ("", "1"):
+        return None
+    base = stripped.split("-")[0]
     if base == "D" and season_length == 7:
         return 365.25
     if base in ("h", "H") and season_length == 24:
@@ -124,11 +130,12 @@ class StatsForecaster(ParamsMixin):
         regressors instead.
     models : "auto" or sequence of str, default="auto"
         Candidate models. ``"auto"`` fits the exponential smoothing family
-        (SES, damped trend, Holt-Winters, Theta, seasonal naive) for smooth
-        and erratic series and the Croston family (SBA, TSB, ADIDA) for
-        intermittent and lumpy ones. A list restricts the candidates to the
-        named models (see :data:`forecastkit.timeseries.MODELS`) for every
-        series.
+        (SES, damped trend, Holt-Winters, Theta, seasonal naive, and
+        ``hw_add_fourier`` on daily data with two years of history) for
+        smooth and erratic series and the Croston family (SBA, TSB, ADIDA)
+        for intermittent and lumpy ones. A list restricts the candidates to
+        the named models (see :data:`forecastkit.timeseries.MODELS`) for
+        every series; ``sarimax`` is only fitted when named.
     selection : {"validation", "aic"}, default="validation"
         ``"validation"`` picks, per series, the candidate with the lowest mean
         squared error over ``validation_windows`` rolling origins of
@@ -272,7 +279,12 @@ class StatsForecaster(ParamsMixin):
                 f"calendar must be a forecastkit.EventCalendar or None, got "
                 f"{type(self.calendar).__name__}; e.g. EventCalendar(country='US')."
             )
-        if not isinstance(self.n_jobs, (int, np.integer)) or self.n_jobs == 0 or self.n_jobs < -1:
+        if (
+            isinstance(self.n_jobs, (bool, np.bool_))
+            or not isinstance(self.n_jobs, (int, np.integer))
+            or self.n_jobs == 0
+            or self.n_jobs < -1
+        ):
             raise InvalidParameterError(
                 f"n_jobs must be a positive int or -1 (all cores), got {self.n_jobs!r}."
             )
