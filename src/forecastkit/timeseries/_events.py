@@ -343,7 +343,7 @@ def _weeks(days: np.ndarray) -> np.ndarray:
 def _labels(calendar: EventCalendar, unit: str | None) -> pd.DataFrame:
     """The code table: one row per (event, position), codes from 1, calendar order."""
     columns = ["code", "event", "position", "part", "lower", "upper", "days"]
-    rows = []
+    rows: list[tuple[int, str, int, str, int, int, int]] = []
     if unit is not None:
         for name, (lower, upper) in _event_extents(calendar).items():
             days = upper - lower + 1
