@@ -146,10 +146,10 @@ def test_sarimax_takes_the_festival_as_a_regressor(retail):
     sales = data.sales[data.sales["unique_id"].str.contains("ELECTRONICS")]
     top = sales.groupby("unique_id")["y"].mean().nlargest(2).index
     sales = sales[sales["unique_id"].isin(top) & (sales["ds"] >= "2023-06-01")]
-    model = StatsForecaster(calendar=calendar, models=["sarimax"], validation_windows=1)
+    model = StatsForecaster(calendar=calendar, models=["sarimax"])
     model.fit(sales)
     assert (model.model_table_["model"] == "sarimax").all()
-    assert (model.model_table_["reason"] == "lowest validation MSE (1 x 7 periods)").all()
+    assert (model.model_table_["reason"] == "only candidate").all()  # no validation fits
     # sarimax is fitted to the raw history: no multiplier on its forecasts
     assert model.history_.factor("sarimax", H) is None
     fc = model.predict(H).pivot(index="ds", columns="unique_id", values="yhat")
@@ -285,3 +285,26 @@ def test_bad_parameters(kwargs, match):
     )
     with pytest.raises(InvalidParameterError, match=match):
         StatsForecaster(**kwargs).fit(df)
+
+
+def test_a_failed_only_candidate_falls_down_the_chain():
+    # sarimax cannot fit a constant series (notes["constant"]); named alone it
+    # is chosen without validation, so the final fit's failure must send the
+    # series down the fallback chain instead of forecasting NaN (or a silent 0).
+    ds = pd.date_range("2024-01-01", periods=120, freq="D")
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        {
+            "unique_id": np.repeat(["flat", "noisy"], 120),
+            "ds": np.tile(ds, 2),
+            "y": np.r_[np.full(120, 4.0), 20 + rng.normal(0, 2, 120)],
+        }
+    )
+    model = StatsForecaster(models=["sarimax"]).fit(df)
+    table = model.model_table_.set_index("unique_id")
+    assert table.loc["noisy", "model"] == "sarimax"
+    assert table.loc["flat", "model"] == "ses"
+    assert table.loc["flat", "reason"].startswith("sarimax failed;")
+    fc = model.predict(7).set_index("unique_id")["yhat"]
+    np.testing.assert_allclose(fc.loc["flat"], 4.0, atol=1e-9)  # SES of a constant
+    assert np.isfinite(fc.loc["noisy"]).all() and (fc.loc["noisy"] > 10).all()

@@ -261,6 +261,14 @@ class StatsForecaster(ParamsMixin):
         self.panel_ = panel
         history = History(panel.values, setting)
         self.chosen_ = self._refit(history, choice)
+        failed = _failed_rows(self.chosen_, panel.values.shape[0])
+        if failed.any():  # a final fit gave no forecast: fall down the chain
+            fallback, fallback_why = _registry.fallback(classes[failed], panel.lengths[failed])
+            pairs = zip(choice[failed], fallback_why, strict=True)
+            why[failed] = [f"{old} failed; {new}" for old, new in pairs]
+            choice[failed] = fallback
+            logger.warning("%d series fell back after a failed final fit", int(failed.sum()))
+            self.chosen_ = self._refit(history, choice)
         history.release()
         self.history_ = history
         self.model_table_ = pd.DataFrame(
@@ -305,6 +313,9 @@ class StatsForecaster(ParamsMixin):
         n = panel.values.shape[0]
         reason = np.full(n, "lowest AIC", dtype=object)
         full = History(panel.values, setting)
+        if len(names) == 1:  # nothing to choose between: no validation fits
+            errors = np.where(allowed[names[0]], 0.0, np.inf)[:, None]
+            return errors, np.full(n, "only candidate", dtype=object)
         if self.selection == "aic":
             return _aic_errors(full, names, allowed, np.ones(n, dtype=bool)), reason
         m = setting.season_length
@@ -453,6 +464,14 @@ def _trim(values: np.ndarray) -> tuple[np.ndarray, int]:
     observed = ~np.isnan(values).all(axis=0)
     first = int(np.argmax(observed)) if observed.any() else values.shape[1] - 1
     return values[:, first:], first
+
+
+def _failed_rows(chosen: list[_Chosen], n: int) -> np.ndarray:
+    """Rows whose chosen fit has no finite one-step forecast (e.g. sarimax could not fit)."""
+    failed = np.zeros(n, dtype=bool)
+    for part in chosen:
+        failed[part.rows] = ~np.isfinite(part.fit.mean(1)[:, 0])
+    return failed
 
 
 def _factor(history: History, part: _Chosen, h: int) -> np.ndarray:
