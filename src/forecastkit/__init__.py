@@ -6,7 +6,9 @@ The public API, from sales history to purchase orders:
 * calendars: :class:`EventCalendar` (national holidays and shopping festivals);
 * synthetic data with known truth: :func:`make_retail_demand`;
 * forecasting: :class:`StatsForecaster` (per-series statistical models with
-  automatic selection), :class:`SeasonalNaive` (baseline);
+  automatic selection), :class:`LGBMForecaster` (a global LightGBM model
+  with promotion, price, weather and event features), :class:`SeasonalNaive`
+  (baseline);
 * evaluation: :func:`evaluate`, :func:`backtest`;
 * inventory: :func:`newsvendor_normal`, :func:`newsvendor_poisson`.
 """
@@ -36,6 +38,7 @@ from forecastkit.errors import (
 )
 from forecastkit.evaluate import BacktestResult, backtest, evaluate
 from forecastkit.inventory import newsvendor_normal, newsvendor_poisson
+from forecastkit.ml import LGBMForecaster
 from forecastkit.timeseries import SeasonalNaive, StatsForecaster
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "FrequencyError",
     "InsufficientDataError",
     "InvalidParameterError",
+    "LGBMForecaster",
     "MissingDependencyError",
     "NotFittedError",
     "PreparationReport",

@@ -340,7 +340,7 @@ class StatsForecaster(ParamsMixin):
         errors[~np.isfinite(errors)] = np.inf
         validated = np.isfinite(errors).any(axis=1)
         reason[validated] = f"lowest validation MSE ({windows} x {vh} periods)"
-        short = ~validated
+        short = np.asarray(~validated, dtype=bool)
         if short.any():
             reason[short] = "too short to validate: lowest AIC"
             errors[short] = _aic_errors(full, names, allowed, short)[short]

@@ -1,0 +1,785 @@
+"""``LGBMForecaster``: one LightGBM model across all series, with exogenous features.
+
+A global gradient-boosting model learns demand from every series at once, so
+slow movers borrow strength from fast ones and promotion, price, weather and
+event effects are learned from every item that saw them. Features (each
+family switchable):
+
+* target: lags, rolling mean / standard deviation / share of zeros over
+  several windows, expanding mean (:mod:`forecastkit.ml._target`);
+* calendar and events (:mod:`forecastkit.ml._dates`), once per distinct date;
+* promotion and price (:mod:`forecastkit.ml._promo`), weather
+  (:mod:`forecastkit.ml._weather`), other numeric or text columns raw or as
+  categoricals, static columns (store, category) as categoricals
+  (:mod:`forecastkit.ml._exog`).
+
+Multi-step strategy
+-------------------
+``strategy="recursive"`` (the default) fits one model on one-step-ahead
+features and feeds its forecasts back as lags for the next step.
+``strategy="direct"`` fits one model per band of horizon steps (1, 2-3, 4-7,
+8-15, 16-31...), each on features that end ``s`` periods back (``s``: the
+band's last step), and forecasts the band from the origin in one pass.
+
+Measured with :func:`forecastkit.backtest` on ``make_retail_demand(n_series=150,
+periods=730, seed=1, share_discontinued=0)`` with price and promotion
+features, h=28, 3 rolling origins, default parameters (2-core machine, fit
+with conformal calibration + predict per origin):
+
+============  =====  =====  ===============
+strategy      WAPE   MAE    time per origin
+============  =====  =====  ===============
+recursive     0.455  7.22   7 s
+direct        0.463  7.35   35 s (5 models)
+============  =====  =====  ===============
+
+(StatsForecaster: WAPE 0.507; the true simulation mean: 0.397.) Recursive is
+the default: as accurate here, five times faster, and one model serves any
+horizon. Direct is offered because it does not feed its own errors back,
+which can matter on long horizons of smooth, trending series.
+
+Uncertainty
+-----------
+Quantiles and sample paths are conformal: the model is refitted once on the
+history before ``calibration_windows`` held-out windows of ``horizon``
+periods, forecasts them, and the pooled, scaled errors give the quantiles
+(:mod:`forecastkit.ml._conformal`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from forecastkit._estimator import ParamsMixin
+from forecastkit._validation import check_quantiles, positive_int
+from forecastkit.calendar import EventCalendar
+from forecastkit.data import prepare, quantile_column, to_pandas
+from forecastkit.errors import (
+    InsufficientDataError,
+    InvalidParameterError,
+    NotFittedError,
+)
+from forecastkit.ml import _conformal, _engine
+from forecastkit.ml._exog import design_exog, exog_features, merge_features, raw_columns
+from forecastkit.ml._future import apply_changes, check_future
+from forecastkit.ml._layout import Layout, extend_layout, layout_from_frame
+from forecastkit.ml._target import STATS, prefix_sums
+
+__all__ = ["LGBMForecaster"]
+
+logger = logging.getLogger(__name__)
+
+_OBJECTIVES = {
+    "tweedie": "tweedie",
+    "poisson": "poisson",
+    "l2": "regression",
+    "l1": "regression_l1",
+}
+# (lags, rolling windows, season used to align direct lags, default horizon) by base frequency
+_DEFAULTS: dict[str, tuple[tuple[int, ...], tuple[int, ...], int, int]] = {
+    "D": ((1, 2, 3, 4, 5, 6, 7, 14, 21, 28), (7, 28), 7, 28),
+    "B": ((1, 2, 3, 4, 5, 10, 20), (5, 20), 5, 20),
+    "W": ((1, 2, 3, 4, 8, 13, 26, 52), (4, 13), 1, 13),
+    "M": ((1, 2, 3, 6, 12), (3, 12), 1, 12),
+    "Q": ((1, 2, 4), (4,), 1, 4),
+    "Y": ((1, 2), (3,), 1, 2),
+    "h": ((1, 2, 3, 24, 48, 168), (24, 168), 24, 48),
+}
+
+
+def _base(freq: str) -> str:
+    """Base unit of a frequency alias: ``"W-FRI"`` -> ``"W"``, ``"MS"`` -> ``"M"``."""
+    head = freq.lstrip("0123456789").split("-")[0]
+    if head[:1] in ("M", "Q", "Y", "A"):  # month, quarter, year starts and ends
+        return {"A": "Y"}.get(head[0], head[0])
+    return {"H": "h"}.get(head, head)
+
+
+def _defaults(freq: str) -> tuple[tuple[int, ...], tuple[int, ...], int, int]:
+    return _DEFAULTS.get(_base(freq), ((1, 2, 3, 4), (4,), 1, 12))
+
+
+def _check_ints(value: Any, name: str, *, allow_empty: bool = True) -> tuple[int, ...]:
+    if isinstance(value, (int, np.integer)) or not isinstance(value, Sequence):
+        raise InvalidParameterError(
+            f"{name} must be a sequence of positive integers such as (1, 7, 28), got {value!r}."
+        )
+    out = tuple(positive_int(v, name) for v in value)
+    if not out and not allow_empty:
+        raise InvalidParameterError(f"{name} must not be empty.")
+    return out
+
+
+class LGBMForecaster(ParamsMixin):
+    """Global LightGBM demand forecaster with promotion, price, weather and event features.
+
+    Parameters
+    ----------
+    calendar : EventCalendar, optional
+        Holidays and shopping festivals, as event features (indicator,
+        position in the window, days to and since).
+    lags : sequence of int, optional
+        Target lags; default by frequency (daily: 1-7, 14, 21, 28; weekly:
+        1-4, 8, 13, 26, 52; monthly: 1, 2, 3, 6, 12). ``()`` disables them.
+    windows : sequence of int, optional
+        Rolling windows of the target statistics; default by frequency
+        (daily: 7 and 28; weekly: 4 and 13; monthly: 3 and 12). ``()``
+        disables them.
+    window_stats : sequence of {"mean", "std", "zero"}, default=("mean", "std", "zero")
+        Rolling statistics: mean, standard deviation, share of zero periods.
+    expanding : bool, default=True
+        Add the expanding mean of each series' history (its level).
+    date_features : bool, default=True
+        Calendar features (day of week, week of year, month, day of month,
+        month end and paydays, trend index), and event features when
+        ``calendar`` is given.
+    price_col, regular_price_col, promo_col, promo_type_col : str, optional
+        Columns of ``df`` holding the selling price, the regular price
+        (estimated from the price history when omitted), a 0/1 promotion
+        flag and the promotion type. They give the promotion family (flag,
+        discount depth, type as a categorical, days since the last and into
+        the current promotion, days to its end, promotion days in the last 7
+        and 28 periods) and the price family (price, relative to its rolling
+        max and median, change, relative to the category's mean price).
+    weather_cols : sequence of str, optional
+        Numeric weather columns of ``df`` (temperature, precipitation...):
+        raw, and as a deviation from the location's seasonal normal.
+    category_col : str, optional
+        Column of ``static`` whose mean price per date the price is compared to.
+    location_col : str, optional
+        Column of ``static`` naming each series' location (store, city): the
+        series of a location share its seasonal weather normal. Default: each
+        series is its own location.
+    objective : {"tweedie", "poisson", "l2", "l1"}, default="tweedie"
+        LightGBM loss: Tweedie and Poisson suit non-negative counts with
+        many zeros; l2 targets the mean, l1 the median.
+    tweedie_variance_power : float, default=1.1
+        Tweedie power ``p`` in (1, 2); closer to 1 for Poisson-like counts.
+    strategy : {"recursive", "direct"}, default="recursive"
+        Multi-step strategy (see the module docstring for the measured
+        trade-off).
+    horizon : int, optional
+        Periods calibrated for quantiles, and the longest horizon of the
+        direct strategy; default by frequency (daily 28, weekly 13, monthly 12).
+    n_estimators : int, default=300
+        Boosting rounds.
+    learning_rate : float, default=0.05
+    num_leaves : int, default=63
+    min_data_in_leaf : int, default=20
+    feature_fraction : float, default=0.9
+        Share of features tried by each tree.
+    lgbm_params : dict, optional
+        Further LightGBM parameters; they override the ones above.
+    quantile_method : {"conformal"}, default="conformal"
+        How quantiles and sample paths are made (see the module docstring).
+    calibration_windows : int, default=3
+        Held-out windows of ``horizon`` periods used by the conformal
+        calibration; 0 skips it (faster fit, no quantiles). Fewer are used
+        when the history is short.
+    max_train_periods : int, optional
+        Train on the last periods of the history only (the features still
+        read the earlier ones).
+    freq : str, optional
+        Frequency of the data; inferred when omitted.
+    random_state : int, default=0
+        Seed of LightGBM and of the sample paths.
+    n_jobs : int, default=1
+        LightGBM threads; -1 for all cores.
+
+    Attributes
+    ----------
+    models_ : list
+        The fitted band models (one for the recursive strategy).
+    feature_names_ : list of str
+        Features of the first model, in column order.
+    exog_design_ : ExogDesign
+        What each exogenous and static column became.
+    calibration_ : Calibration or None
+        Conformal cells; None when calibration was skipped or impossible.
+    freq_ : str
+        Frequency of the fitted data.
+
+    Examples
+    --------
+    >>> import forecastkit as fk
+    >>> data = fk.make_retail_demand(n_series=8, periods=200, horizon=14, seed=0)
+    >>> train = data.sales.merge(data.exog[["unique_id", "ds", "price", "promo"]])
+    >>> model = LGBMForecaster(price_col="price", promo_col="promo", n_estimators=30,
+    ...                        horizon=14, calibration_windows=2).fit(train)
+    >>> fc = model.predict(14, X_future=data.future_exog, quantiles=[0.1, 0.9])
+    >>> list(fc.columns), len(fc)
+    (['unique_id', 'ds', 'yhat', 'q0.1', 'q0.9'], 112)
+    >>> bool((fc["q0.1"] <= fc["q0.9"]).all() and (fc["yhat"] >= 0).all())
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        calendar: EventCalendar | None = None,
+        lags: Sequence[int] | None = None,
+        windows: Sequence[int] | None = None,
+        window_stats: Sequence[str] = STATS,
+        expanding: bool = True,
+        date_features: bool = True,
+        price_col: str | None = None,
+        regular_price_col: str | None = None,
+        promo_col: str | None = None,
+        promo_type_col: str | None = None,
+        weather_cols: Sequence[str] | None = None,
+        category_col: str | None = None,
+        location_col: str | None = None,
+        objective: Literal["tweedie", "poisson", "l2", "l1"] = "tweedie",
+        tweedie_variance_power: float = 1.1,
+        strategy: Literal["recursive", "direct"] = "recursive",
+        horizon: int | None = None,
+        n_estimators: int = 300,
+        learning_rate: float = 0.05,
+        num_leaves: int = 63,
+        min_data_in_leaf: int = 20,
+        feature_fraction: float = 0.9,
+        lgbm_params: Mapping[str, Any] | None = None,
+        quantile_method: Literal["conformal"] = "conformal",
+        calibration_windows: int = 3,
+        max_train_periods: int | None = None,
+        freq: str | None = None,
+        random_state: int = 0,
+        n_jobs: int = 1,
+    ) -> None:
+        self.calendar = calendar
+        self.lags = lags
+        self.windows = windows
+        self.window_stats = window_stats
+        self.expanding = expanding
+        self.date_features = date_features
+        self.price_col = price_col
+        self.regular_price_col = regular_price_col
+        self.promo_col = promo_col
+        self.promo_type_col = promo_type_col
+        self.weather_cols = weather_cols
+        self.category_col = category_col
+        self.location_col = location_col
+        self.objective = objective
+        self.tweedie_variance_power = tweedie_variance_power
+        self.strategy = strategy
+        self.horizon = horizon
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_data_in_leaf = min_data_in_leaf
+        self.feature_fraction = feature_fraction
+        self.lgbm_params = lgbm_params
+        self.quantile_method = quantile_method
+        self.calibration_windows = calibration_windows
+        self.max_train_periods = max_train_periods
+        self.freq = freq
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # ------------------------------------------------------------------ parameters
+    def _check_params(self) -> None:
+        choices = {
+            "objective": tuple(_OBJECTIVES),
+            "strategy": ("recursive", "direct"),
+            "quantile_method": ("conformal",),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise InvalidParameterError(
+                    f"{name}={getattr(self, name)!r} is not valid; choose one of {allowed}."
+                )
+        if self.calendar is not None and not isinstance(self.calendar, EventCalendar):
+            raise InvalidParameterError(
+                f"calendar must be a forecastkit.EventCalendar or None, got "
+                f"{type(self.calendar).__name__}; e.g. EventCalendar(country='US')."
+            )
+        n_jobs = self.n_jobs
+        if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+            raise InvalidParameterError(f"n_jobs must be a positive int or -1, got {n_jobs!r}.")
+        positive_int(self.n_estimators, "n_estimators")
+        if not (isinstance(self.learning_rate, (int, float)) and self.learning_rate > 0):
+            raise InvalidParameterError(
+                f"learning_rate must be a positive number, got {self.learning_rate!r}."
+            )
+        if not 1.0 < float(self.tweedie_variance_power) < 2.0:
+            raise InvalidParameterError(
+                "tweedie_variance_power must lie strictly between 1 (Poisson) and 2 (gamma), "
+                f"got {self.tweedie_variance_power!r}."
+            )
+        calib = self.calibration_windows
+        if isinstance(calib, bool) or not isinstance(calib, (int, np.integer)) or calib < 0:
+            raise InvalidParameterError(
+                f"calibration_windows must be a non-negative integer, got {calib!r}."
+            )
+
+    def _params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "objective": _OBJECTIVES[self.objective],
+            "learning_rate": float(self.learning_rate),
+            "num_leaves": int(self.num_leaves),
+            "min_data_in_leaf": int(self.min_data_in_leaf),
+            "feature_fraction": float(self.feature_fraction),
+            "seed": int(self.random_state),
+            "num_threads": 0 if self.n_jobs == -1 else int(self.n_jobs),
+            "deterministic": True,
+            "force_row_wise": True,
+            "verbosity": -1,
+        }
+        if self.objective == "tweedie":
+            params["tweedie_variance_power"] = float(self.tweedie_variance_power)
+        params.update(dict(self.lgbm_params or {}))
+        return params
+
+    def _resolved(self, freq: str) -> dict[str, Any]:
+        lags, windows, season, horizon = _defaults(freq)
+        return {
+            "lags": lags if self.lags is None else _check_ints(self.lags, "lags"),
+            "windows": windows if self.windows is None else _check_ints(self.windows, "windows"),
+            "season": season,
+            "horizon": horizon if self.horizon is None else positive_int(self.horizon, "horizon"),
+        }
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self,
+        df: Any,
+        static: pd.DataFrame | None = None,
+        *,
+        id_col: str = "unique_id",
+        time_col: str = "ds",
+        target_col: str = "y",
+    ) -> LGBMForecaster:
+        """Build the features of every series and train the model(s).
+
+        Parameters
+        ----------
+        df : pandas.DataFrame or polars.DataFrame
+            Long frame: ``id_col``, ``time_col``, ``target_col``; every other
+            column is a historical exogenous feature whose future values
+            ``predict`` will need (checked by :func:`forecastkit.prepare`).
+        static : pandas.DataFrame, optional
+            One row per series: ``id_col`` and static features (store,
+            category...); text columns become categoricals.
+        id_col, time_col, target_col : str
+            Column names.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        DataValidationError
+            Bad data (see :func:`forecastkit.prepare`), a ``*_col`` argument
+            that names no column, or a ``static`` frame that lacks series.
+        InvalidParameterError
+            Invalid constructor parameters.
+        """
+        self._check_params()
+        prepared = prepare(
+            df, id_col=id_col, time_col=time_col, target_col=target_col, freq=self.freq
+        )
+        frame = prepared.df
+        layout = layout_from_frame(frame, id_col=id_col, time_col=time_col)
+        options = self._resolved(prepared.freq)
+        design = design_exog(
+            frame,
+            prepared.exog_cols,
+            static=None if static is None else to_pandas(static),
+            ids=layout.ids,
+            id_col=id_col,
+            options={
+                "price_col": self.price_col,
+                "regular_price_col": self.regular_price_col,
+                "promo_col": self.promo_col,
+                "promo_type_col": self.promo_type_col,
+                "weather_cols": self.weather_cols,
+                "category_col": self.category_col,
+                "location_col": self.location_col,
+                "freq": prepared.freq,
+                "calendar": self.calendar,
+                "date_families": ("calendar", "events") if self.date_features else (),
+            },
+        )
+        y = frame[target_col].to_numpy(dtype=np.float64)
+        values = raw_columns(frame, design)
+        exog = exog_features(design, layout, values)
+        bands = _engine.make_bands(
+            self.strategy,
+            options["horizon"],
+            lags=options["lags"],
+            windows=options["windows"],
+            stats=tuple(self.window_stats),
+            expanding=bool(self.expanding),
+            season=options["season"],
+        )
+        self.id_col_, self.time_col_, self.target_col_ = id_col, time_col, target_col
+        self.freq_, self.horizon_ = prepared.freq, options["horizon"]
+        self.strategy_ = self.strategy
+        self.exog_design_ = design
+        self.layout_, self.y_, self.values_ = layout, y, values
+        train_rows = self._train_rows(layout, y)
+        targets = [_engine.band_features(b, y, layout.starts) for b in bands]
+        for target in targets:
+            merge_features({"the target features": target, "the exogenous features": exog})
+        self.calibration_, self.scale_reference_ = self._calibrate(bands, targets, exog, train_rows)
+        self.models_ = [
+            self._train(b, t, exog, train_rows) for b, t in zip(bands, targets, strict=True)
+        ]
+        self.feature_names_ = list(self.models_[0].names)
+        logger.info(
+            "LGBMForecaster: %d series, %d training rows, %d features, %d model(s)",
+            layout.n_series,
+            int(train_rows.sum()),
+            len(self.feature_names_),
+            len(self.models_),
+        )
+        return self
+
+    def _train_rows(self, layout: Layout, y: np.ndarray) -> np.ndarray:
+        rows = ~np.isnan(y) & (layout.position >= 1)
+        if self.max_train_periods is not None:
+            keep = positive_int(self.max_train_periods, "max_train_periods")
+            axis = pd.date_range(layout.dates.min(), layout.dates.max(), freq=self.freq_)
+            rows &= layout.dates >= axis[max(len(axis) - keep, 0)].to_datetime64()
+        return rows
+
+    def _train(
+        self, band: _engine.Band, target: dict, exog: dict, mask: np.ndarray
+    ) -> _engine.BandModel:
+        rows = np.flatnonzero(mask & (self.layout_.position >= band.spec.shift))
+        if rows.size == 0:
+            raise InsufficientDataError(
+                f"no training rows: every series is shorter than {band.spec.shift + 1} periods; "
+                "give longer histories or lower horizon (direct strategy)."
+            )
+        return _engine.train(
+            band,
+            target,
+            exog,
+            self.y_,
+            rows,
+            params=self._params(),
+            n_estimators=positive_int(self.n_estimators, "n_estimators"),
+            categorical=self.exog_design_.categorical_features,
+        )
+
+    # ------------------------------------------------------------------ calibration
+    def _calibrate(
+        self,
+        bands: list[_engine.Band],
+        targets: list[dict],
+        exog: dict,
+        train_rows: np.ndarray,
+    ) -> tuple[_conformal.Calibration | None, float]:
+        """Conformal cells from held-out windows (None when there is no room for one)."""
+        layout, H = self.layout_, self.horizon_
+        axis = pd.date_range(layout.dates.min(), layout.dates.max(), freq=self.freq_)
+        windows = int(self.calibration_windows)
+        while windows and len(axis) - windows * H < 2 * H:
+            windows -= 1
+        if windows < int(self.calibration_windows):
+            logger.warning(
+                "history of %d periods: %d of %d calibration windows of %d periods fit",
+                len(axis),
+                windows,
+                self.calibration_windows,
+                H,
+            )
+        if windows == 0:
+            return None, 1.0
+        cutoffs = [axis[len(axis) - 1 - (windows - w) * H].to_datetime64() for w in range(windows)]
+        before = train_rows & (layout.dates <= cutoffs[0])
+        models = [self._train(b, t, exog, before) for b, t in zip(bands, targets, strict=True)]
+        parts = [self._window(models, exog, cutoff) for cutoff in cutoffs]
+        pred, actual, scale = (np.concatenate(p) for p in zip(*parts, strict=True))
+        reference = float(np.nanmedian(scale)) if np.isfinite(scale).any() else 1.0
+        scale = _conformal.floor_scale(scale, reference)
+        keep = ~np.isnan(actual).all(axis=1)
+        if not keep.any():
+            logger.warning("no held-out actuals for the conformal calibration; skipped")
+            return None, reference
+        cal = _conformal.calibrate(pred[keep], actual[keep], scale[keep])
+        logger.info("conformal calibration: %d windows, %d scores", windows, cal.n_scores)
+        return cal, reference
+
+    def _window(
+        self, models: list[_engine.BandModel], exog: dict, cutoff: np.datetime64
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Forecasts, actuals and scales of one held-out window after ``cutoff``."""
+        layout, H = self.layout_, self.horizon_
+        known = layout.dates <= cutoff
+        count = np.bincount(layout.codes[known], minlength=layout.n_series)
+        origin = layout.starts[:-1] + count - 1
+        series = np.flatnonzero((count > 0) & (origin + 1 < layout.starts[1:]))
+        rows = origin[series, None] + 1 + np.arange(H)
+        rows = np.where(rows < layout.starts[series + 1, None], rows, -1)
+        y = np.where(known, self.y_, np.nan)
+        prefix = prefix_sums(y, layout.starts, origin)
+        matrix = _engine.matrix([exog], np.maximum(rows, 0).ravel())
+        pred = self._run(models, y, layout.starts, rows, matrix, prefix)
+        actual = np.where(rows >= 0, self.y_[np.maximum(rows, 0)], np.nan)
+        scale = _conformal.series_scale(y, layout.starts, origin, self._scale_window)[series]
+        return pred, actual, scale
+
+    def _run(self, models: list[_engine.BandModel], *args: Any) -> np.ndarray:
+        recursive = self.strategy_ == "recursive"
+        threads = 0 if self.n_jobs == -1 else int(self.n_jobs)
+        return _engine.forecast(models, *args, recursive=recursive, n_jobs=threads)
+
+    @property
+    def _scale_window(self) -> int:
+        return max(4 * self.horizon_, 28)
+
+    # ------------------------------------------------------------------ predict
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "models_"):
+            raise NotFittedError(
+                "LGBMForecaster is not fitted yet; call fit(df) before predict, sample_paths, "
+                "what_if or feature_importance."
+            )
+
+    def _check_h(self, h: int) -> int:
+        h = positive_int(h, "h")
+        if self.strategy_ == "direct" and h > self.horizon_:
+            raise InvalidParameterError(
+                f"h={h} exceeds horizon={self.horizon_}, the longest horizon the direct models "
+                f"were trained for; refit with LGBMForecaster(horizon={h}, ...) or use "
+                "strategy='recursive'."
+            )
+        return h
+
+    def _future(self, h: int, X_future: Any) -> tuple[Layout, np.ndarray, np.ndarray, pd.DataFrame]:
+        """Extended layout, history and future rows, and the checked future values."""
+        layout = self.layout_
+        ext, history_rows, future_rows = extend_layout(layout, h, self.freq_)
+        keys = pd.DataFrame(
+            {
+                self.id_col_: np.repeat(layout.ids, h),
+                self.time_col_: ext.dates[future_rows.ravel()],
+            }
+        )
+        future = check_future(
+            keys, X_future, self.exog_design_, id_col=self.id_col_, time_col=self.time_col_, h=h
+        )
+        return ext, history_rows, future_rows, future
+
+    def _mean(
+        self, ext: Layout, history_rows: np.ndarray, future_rows: np.ndarray, future: pd.DataFrame
+    ) -> np.ndarray:
+        """``(n_series, h)`` point forecasts from checked future values."""
+        design = self.exog_design_
+        fut_values = raw_columns(future, design)
+        values = {}
+        flat = future_rows.ravel()
+        for name, hist in self.values_.items():
+            col = np.empty(ext.n_rows, dtype=hist.dtype)
+            col[history_rows] = hist
+            col[flat] = fut_values[name]
+            values[name] = col
+        exog = exog_features(design, ext, values)
+        matrix = _engine.matrix([exog], flat)
+        y = np.full(ext.n_rows, np.nan)
+        y[history_rows] = self.y_
+        prefix = prefix_sums(y, ext.starts, ext.last_history)
+        return self._run(self.models_, y, ext.starts, future_rows, matrix, prefix)
+
+    def _scale(self) -> np.ndarray:
+        layout = self.layout_
+        raw = _conformal.series_scale(
+            self.y_, layout.starts, layout.starts[1:] - 1, self._scale_window
+        )
+        return _conformal.floor_scale(raw, self.scale_reference_)
+
+    def _require_calibration(self, what: str) -> _conformal.Calibration:
+        if self.calibration_ is None:
+            raise InsufficientDataError(
+                f"{what} need the conformal calibration, which was skipped: "
+                f"calibration_windows={self.calibration_windows}, and one window of horizon="
+                f"{self.horizon_} periods needs a history of at least {3 * self.horizon_} periods "
+                "(two horizons to train on). Pass calibration_windows >= 1 or a lower horizon."
+            )
+        return self.calibration_
+
+    def _frame(self, ext: Layout, future_rows: np.ndarray) -> pd.DataFrame:
+        h = future_rows.shape[1]
+        return pd.DataFrame(
+            {
+                self.id_col_: np.repeat(self.layout_.ids, h),
+                self.time_col_: ext.dates[future_rows.ravel()],
+            }
+        )
+
+    def predict(
+        self, h: int, X_future: Any = None, quantiles: Sequence[float] | None = None
+    ) -> pd.DataFrame:
+        """Forecast ``h`` periods after each series' last date.
+
+        Parameters
+        ----------
+        h : int
+            Forecast horizon in periods.
+        X_future : pandas.DataFrame or polars.DataFrame, optional
+            Future values of every exogenous column of the training frame,
+            keyed on ``id_col, time_col``: needed for every series and each
+            of its ``h`` future dates (extra rows and columns are ignored).
+        quantiles : sequence of float, optional
+            Probabilities in (0, 1); adds one conformal ``q<p>`` column each.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``id_col, time_col, yhat`` and the quantile columns; never NaN,
+            never negative.
+
+        Raises
+        ------
+        DataValidationError
+            If ``X_future`` is missing, lacks a column, or lacks values for
+            some (series, date) pairs; the message names the column, the
+            series and the dates.
+        InsufficientDataError
+            Quantiles asked of a model whose calibration was skipped.
+        """
+        self._check_fitted()
+        h, qs = self._check_h(h), check_quantiles(quantiles)
+        cal = self._require_calibration("quantiles") if qs else None
+        ext, history_rows, future_rows, future = self._future(h, X_future)
+        mean = self._mean(ext, history_rows, future_rows, future)
+        out = self._frame(ext, future_rows)
+        out["yhat"] = mean.ravel()
+        if cal is not None:
+            q = _conformal.conformal_quantiles(cal, mean, self._scale(), qs)
+            for j, p in enumerate(qs):
+                out[quantile_column(p)] = q[..., j].ravel()
+        return out
+
+    def sample_paths(
+        self, h: int, n: int, X_future: Any = None, seed: int | None = None
+    ) -> pd.DataFrame:
+        """Draw ``n`` future trajectories of every series.
+
+        Each step's marginal distribution is the conformal one of
+        :meth:`predict` (its quantiles match the ``q<p>`` columns); steps
+        share the dependence of the calibration errors (see
+        :mod:`forecastkit.ml._conformal`). Values are never negative.
+
+        Parameters
+        ----------
+        h : int
+            Periods per path.
+        n : int
+            Paths per series.
+        X_future : pandas.DataFrame, optional
+            As in :meth:`predict`.
+        seed : int, optional
+            Seed of the random generator; ``random_state`` when omitted.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``id_col, "sample", time_col, target_col``.
+        """
+        self._check_fitted()
+        h, n = self._check_h(h), positive_int(n, "n")
+        cal = self._require_calibration("sample paths")
+        ext, history_rows, future_rows, future = self._future(h, X_future)
+        mean = self._mean(ext, history_rows, future_rows, future)
+        rng = np.random.default_rng(self.random_state if seed is None else seed)
+        paths = _conformal.sample_conformal(cal, mean, self._scale(), n, rng)
+        n_series = mean.shape[0]
+        dates = ext.dates[future_rows]
+        return pd.DataFrame(
+            {
+                self.id_col_: np.repeat(self.layout_.ids, n * h),
+                "sample": np.tile(np.repeat(np.arange(n), h), n_series),
+                self.time_col_: np.repeat(dates[:, None, :], n, axis=1).ravel(),
+                self.target_col_: paths.ravel(),
+            }
+        )
+
+    def what_if(
+        self,
+        h: int,
+        X_future: Any = None,
+        *,
+        changes: pd.DataFrame | Mapping[str, Any],
+        quantiles: Sequence[float] | None = None,
+    ) -> pd.DataFrame:
+        """Forecast the same horizon with some future exogenous values changed.
+
+        Parameters
+        ----------
+        h : int
+            Forecast horizon in periods.
+        X_future : pandas.DataFrame, optional
+            The baseline future values, as in :meth:`predict`.
+        changes : pandas.DataFrame or mapping
+            A frame keyed on ``id_col, time_col`` with some of the model's
+            exogenous columns: its non-missing values replace the baseline
+            ones for those (series, date) pairs (e.g. a promotion on three
+            days at a lower price). Or a mapping ``{column: value}`` that sets
+            a column for every series and date of the horizon.
+        quantiles : sequence of float, optional
+            Quantiles of the scenario forecast.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``id_col, time_col, yhat_base, yhat, delta`` (``yhat -
+            yhat_base``) and the scenario's quantile columns. With the
+            recursive strategy a change also moves the later forecasts
+            through the lags (a post-promotion dip).
+
+        Raises
+        ------
+        DataValidationError
+            If ``changes`` names a column the model does not use, or rows
+            outside the horizon.
+        """
+        self._check_fitted()
+        h, qs = self._check_h(h), check_quantiles(quantiles)
+        ext, history_rows, future_rows, future = self._future(h, X_future)
+        base = self._mean(ext, history_rows, future_rows, future)
+        changed = apply_changes(
+            future, changes, self.exog_design_, id_col=self.id_col_, time_col=self.time_col_
+        )
+        mean = self._mean(ext, history_rows, future_rows, changed)
+        out = self._frame(ext, future_rows)
+        out["yhat_base"] = base.ravel()
+        out["yhat"] = mean.ravel()
+        out["delta"] = out["yhat"] - out["yhat_base"]
+        if qs:
+            cal = self._require_calibration("quantiles")
+            q = _conformal.conformal_quantiles(cal, mean, self._scale(), qs)
+            for j, p in enumerate(qs):
+                out[quantile_column(p)] = q[..., j].ravel()
+        return out
+
+    # ------------------------------------------------------------------ inspection
+    def feature_importance(self) -> pd.DataFrame:
+        """Total gain and number of splits of each feature, summed over the models.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``feature, gain, split``, by decreasing gain.
+        """
+        self._check_fitted()
+        gain: dict[str, float] = {}
+        split: dict[str, int] = {}
+        for model in self.models_:
+            g = model.booster.feature_importance(importance_type="gain")
+            s = model.booster.feature_importance(importance_type="split")
+            for name, gv, sv in zip(model.names, g, s, strict=True):
+                gain[name] = gain.get(name, 0.0) + float(gv)
+                split[name] = split.get(name, 0) + int(sv)
+        out = pd.DataFrame(
+            {"feature": list(gain), "gain": list(gain.values()), "split": list(split.values())}
+        )
+        return out.sort_values(["gain", "feature"], ascending=[False, True], ignore_index=True)
