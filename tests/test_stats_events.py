@@ -249,14 +249,21 @@ def test_short_weekly_histories_validate_non_seasonal_candidates():
     model = StatsForecaster().fit(df)
     assert model.season_length_ == 52
     table = model.model_table_.set_index("unique_id")
-    # 104 weeks (two seasons) are needed by the seasonal models; a non-seasonal
-    # validation fit needs 3 windows x 13 weeks + 8 = 47.
-    validated = ["w60", "w80", "w100", "w47"]
-    assert (table.loc[validated, "reason"] == "lowest validation MSE (3 x 13 periods)").all()
+    # A validation fit at origin k (13, 26, 39 weeks back) needs k + 8 weeks
+    # for a non-seasonal model, k + 52 for seasonal naive and k + 60 for the
+    # Holt-Winters models; each series compares its candidates on the most
+    # recent windows they all have.
+    three = "lowest validation MSE (3 x 13 periods)"
+    assert table.loc["w60", "reason"] == three  # 60 - 13 < 52: only non-seasonal
+    assert table.loc["w47", "reason"] == three  # 47 - 39 = 8
+    # 80 weeks: hw_add fits at k=13 (67 >= 60) but not at k=26 (54 < 60)
+    assert table.loc["w80", "reason"] == "lowest validation MSE (1 x 13 periods)"
+    assert table.loc["w100", "reason"] == three  # 100 - 39 = 61 >= 60
     seasonal = {"hw_add", "hw_add_damped", "hw_add_fourier", "seasonal_naive"}
-    assert not table["model"].isin(seasonal).any()
-    assert table.loc["w46", "reason"] == "too short to validate: lowest AIC"
-    assert table.loc["w10", "reason"] == "too short to validate: lowest AIC"
+    assert not table.loc[["w60", "w47", "w46", "w10"], "model"].isin(seasonal).any()
+    # 46 - 39 = 7 < 8: the oldest origin is dropped, two remain
+    assert table.loc["w46", "reason"] == "lowest validation MSE (2 x 13 periods)"
+    assert table.loc["w10", "reason"] == "too short to validate: lowest AIC"  # 10 < 13 + 8
     fc = model.predict(13, quantiles=[0.1, 0.9])
     assert np.isfinite(fc[["yhat", "q0.1", "q0.9"]].to_numpy()).all()
     # Poisson(50) noise: every forecast level is near 50

@@ -148,14 +148,18 @@ _AUTO = {
 def min_train_length(name: str, season_length: int, long_period: float | None = None) -> int:
     """Fewest observations a validation fit of model ``name`` needs.
 
-    Seasonal models need two full seasons (two long seasons for
-    ``hw_add_fourier``); the others eight observations (enough for a level,
-    a trend and a few one-step errors).
+    Seasonal naive needs one full season, the other seasonal models one
+    season plus eight observations (their initial seasonal states come from
+    the first season or seasons; weekly data with two years of history must
+    still be able to use them), ``hw_add_fourier`` two long seasons; the
+    others eight observations (a level, a trend and a few one-step errors).
     """
     if name == "hw_add_fourier":
         return int(np.ceil(2 * (long_period or np.inf))) if long_period else 2**62
+    if name == "seasonal_naive" and season_length > 1:
+        return season_length
     if name in _SEASONAL and season_length > 1:
-        return 2 * season_length
+        return season_length + 8
     return 8
 
 
@@ -179,8 +183,8 @@ def candidates(
 ) -> dict[str, np.ndarray]:
     """Boolean mask per model name: which series may choose it.
 
-    Seasonal models need two full seasons of history, and are never
-    candidates when ``season_length`` is 1; ``hw_add_fourier`` needs a long
+    Seasonal models need the history of :func:`min_train_length`, and are
+    never candidates when ``season_length`` is 1; ``hw_add_fourier`` needs a long
     season (daily or hourly data) and two of them of history.
     """
     if isinstance(models, str):
@@ -202,7 +206,6 @@ def candidates(
                 else "models is empty; pass 'auto' or at least one model name."
             )
         masks = {name: np.ones(classes.size, dtype=bool) for name in dict.fromkeys(models)}
-    long_enough = lengths >= 2 * season_length
     for name in masks:
         if name == "hw_add_fourier":
             masks[name] = masks[name] & (
@@ -215,7 +218,7 @@ def candidates(
         elif name in _SEASONAL - {"seasonal_naive"} and season_length == 1:
             masks[name] = np.zeros(classes.size, dtype=bool)  # no season to model
         elif name in _SEASONAL and season_length > 1:
-            masks[name] = masks[name] & long_enough
+            masks[name] = masks[name] & (lengths >= min_train_length(name, season_length))
     return masks
 
 

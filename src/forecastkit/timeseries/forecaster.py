@@ -313,6 +313,8 @@ class StatsForecaster(ParamsMixin):
         n = panel.values.shape[0]
         reason = np.full(n, "lowest AIC", dtype=object)
         full = History(panel.values, setting)
+        if not names:
+            return np.zeros((n, 0)), reason
         if len(names) == 1:  # nothing to choose between: no validation fits
             errors = np.where(allowed[names[0]], 0.0, np.inf)[:, None]
             return errors, np.full(n, "only candidate", dtype=object)
@@ -321,25 +323,23 @@ class StatsForecaster(ParamsMixin):
         m = setting.season_length
         vh = self._validation_h(m)
         windows = positive_int(self.validation_windows, "validation_windows")
-        errors = np.full((n, len(names)), np.inf)
-        totals = np.zeros((n, len(names)))
+        per = np.full((n, len(names), windows), np.nan)  # MSE per window, oldest first
         width = panel.values.shape[1]
-        for w in range(windows, 0, -1):
+        for i, w in enumerate(range(windows, 0, -1)):
             k = w * vh
             origin = History(panel.values[:, : width - k], setting, k=k, horizon=vh)
             actual = panel.values[:, width - k : width - k + vh]
             for j, name in enumerate(names):
-                need = windows * vh + _registry.min_train_length(name, m, setting.long_period)
+                need = k + _registry.min_train_length(name, m, setting.long_period)
                 rows = np.flatnonzero(allowed[name] & (panel.lengths >= need))
-                if rows.size == 0:
-                    continue
-                pred = _forecast(origin, name, rows, vh)
-                totals[rows, j] += np.mean((actual[rows] - pred) ** 2, axis=1)
-                errors[rows, j] = 0.0
-        errors = np.where(errors == 0.0, totals / windows, np.inf)
-        errors[~np.isfinite(errors)] = np.inf
+                if rows.size:
+                    pred = _forecast(origin, name, rows, vh)
+                    per[rows, j, i] = np.mean((actual[rows] - pred) ** 2, axis=1)
+        errors, common = _common_window_scores(per)
         validated = np.isfinite(errors).any(axis=1)
-        reason[validated] = f"lowest validation MSE ({windows} x {vh} periods)"
+        reason[validated] = [
+            f"lowest validation MSE ({c} x {vh} periods)" for c in common[validated]
+        ]
         short = np.asarray(~validated, dtype=bool)
         if short.any():
             reason[short] = "too short to validate: lowest AIC"
@@ -464,6 +464,31 @@ def _trim(values: np.ndarray) -> tuple[np.ndarray, int]:
     observed = ~np.isnan(values).all(axis=0)
     first = int(np.argmax(observed)) if observed.any() else values.shape[1] - 1
     return values[:, first:], first
+
+
+def _common_window_scores(per: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean validation error of each series and candidate over the windows they share.
+
+    ``per`` is ``(n_series, n_models, windows)``, oldest window first, NaN
+    where a candidate could not be fitted (its history at that origin was
+    too short; the newer windows always have the longer histories). Each
+    series compares its scored candidates on the most recent windows all of
+    them have, so a seasonal model that only fits at the last origin is
+    compared with the others on that origin alone rather than left out.
+    Returns the ``(n_series, n_models)`` scores (inf: not scored) and the
+    number of windows each series used.
+    """
+    windows = per.shape[2]
+    usable = (~np.isnan(per)).sum(axis=2)  # (n, J): the most recent `usable` windows
+    scored = usable > 0
+    common = np.where(scored, usable, windows + 1).min(axis=1)
+    common = np.where(scored.any(axis=1), common, 0)
+    keep = np.arange(windows)[None, :] >= windows - common[:, None]  # (n, windows)
+    masked = np.where(keep[:, None, :], per, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores = masked.sum(axis=2) / common[:, None]
+    scores = np.where(scored & np.isfinite(scores), scores, np.inf)
+    return scores, common
 
 
 def _failed_rows(chosen: list[_Chosen], n: int) -> np.ndarray:
