@@ -79,9 +79,7 @@ class Contender:
 CONTENDERS: dict[str, Contender] = {
     "forecastkit.SeasonalNaive": Contender("forecastkit", "SeasonalNaive"),
     "forecastkit.StatsForecaster": Contender("forecastkit", "StatsForecaster"),
-    "forecastkit.LGBMForecaster": Contender(
-        "forecastkit", "LGBMForecaster", missing="not yet implemented (issue 5)", uses_exog=True
-    ),
+    "forecastkit.LGBMForecaster": Contender("forecastkit", "LGBMForecaster", uses_exog=True),
     "statsforecast.SeasonalNaive": Contender("statsforecast", "SeasonalNaive"),
     "statsforecast.AutoETS": Contender("statsforecast", "AutoETS"),
     "statsforecast.CrostonOptimized": Contender("statsforecast", "CrostonOptimized"),
@@ -130,6 +128,10 @@ def forecast_forecastkit(
     """Fit a forecastkit model on ``train_df`` and forecast ``h`` periods."""
     import forecastkit
 
+    if model_name == "LGBMForecaster":
+        return _forecast_lgbm(
+            train_df, h, freq, quantiles, n_jobs, future_df, static_df, options or {}
+        )
     if model_name == "SeasonalNaive":
         model = forecastkit.SeasonalNaive(season_length=season_length, freq=freq)
     elif model_name == "StatsForecaster":
@@ -144,6 +146,34 @@ def forecast_forecastkit(
         raise NotImplementedError(f"forecastkit.{model_name} has no benchmark wrapper yet")
     model.fit(train_df[[ID, TIME, TARGET]])
     out = model.predict(h, quantiles=list(quantiles) if quantiles else None)
+    out[ID] = out[ID].astype(str)
+    return _clip(out[_point_and_quantiles(out, quantiles)], options)
+
+
+def _forecast_lgbm(
+    train_df: pd.DataFrame,
+    h: int,
+    freq: str,
+    quantiles: Sequence[float] | None,
+    n_jobs: int,
+    future_df: pd.DataFrame | None,
+    static_df: pd.DataFrame | None,
+    options: dict,
+) -> pd.DataFrame:
+    """forecastkit's LGBMForecaster with every exogenous column of the task.
+
+    ``options["lgbm_fk"]``: LGBMForecaster arguments (``price_col``,
+    ``weather_cols``...); every other column of ``train_df`` is a raw feature.
+    """
+    import forecastkit
+
+    model = forecastkit.LGBMForecaster(
+        freq=freq, horizon=h, random_state=0, n_jobs=n_jobs, **options.get("lgbm_fk", {})
+    )
+    model.fit(train_df, static=static_df)
+    exog = [c for c in train_df.columns if c not in (ID, TIME, TARGET)]
+    future = None if future_df is None or not exog else future_df[[ID, TIME, *exog]]
+    out = model.predict(h, X_future=future, quantiles=list(quantiles) if quantiles else None)
     out[ID] = out[ID].astype(str)
     return _clip(out[_point_and_quantiles(out, quantiles)], options)
 

@@ -74,6 +74,9 @@ LGBM_OPTIONS = {
     },
     "conformal_windows": 3,
 }
+# forecastkit's model on the same inputs: the price family reads sell_price,
+# the other columns (SNAP, event names) are raw features, statics categoricals.
+FK_LGBM_OPTIONS = {"price_col": "sell_price", "category_col": "dept"}
 NOTES = {
     "forecastkit.SeasonalNaive": "normal quantiles",
     "statsforecast.SeasonalNaive": "model intervals",
@@ -83,6 +86,8 @@ NOTES = {
     "statsforecast.ADIDA": "conformal quantiles (3 windows)",
     "mlforecast.LightGBM": "tweedie, lags+rolling+dates+statics+price/SNAP/events; "
     "conformal quantiles (3 windows)",
+    "forecastkit.LGBMForecaster": "defaults (tweedie, recursive); price family on sell_price; "
+    "SNAP/events raw; statics categorical; conformal quantiles",
 }
 
 
@@ -128,7 +133,10 @@ def run(*, quick: bool, workdir: Path) -> list[dict]:
     common = task_inputs(
         data, workdir, h=H, freq=FREQ, season_length=SEASON, quick=quick, quantiles=M5_QUANTILES
     )
-    options = {"mlforecast.LightGBM": {"options": LGBM_OPTIONS}}
+    options = {
+        "mlforecast.LightGBM": {"options": LGBM_OPTIONS},
+        "forecastkit.LGBMForecaster": {"options": {"lgbm_fk": FK_LGBM_OPTIONS}},
+    }
     rows = run_all(TASK, names, make_scorer(data), run_options=options, **common)
     for row in rows:
         row["notes"] = NOTES.get(row["contender"], "")

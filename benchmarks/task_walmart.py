@@ -53,10 +53,15 @@ LGBM_OPTIONS = {
     "date_features": ["month", "week"],
     "lgbm": {"n_estimators": 300, "learning_rate": 0.05, "num_leaves": 63},
 }
+# forecastkit's model on the same inputs: temperature through the weather
+# family (deviation from the store's seasonal normal), the rest raw.
+FK_LGBM_OPTIONS = {"weather_cols": ["temperature"], "location_col": "store"}
 NOTES = {
     "statsforecast.AutoETS": "n_jobs=2 (the others 1); peak RSS = parent + largest worker",
     "statsforecast.TSB": "alpha_d=alpha_p=0.1",
     "mlforecast.LightGBM": "L2, lags 13/26/52+rolling+dates+statics+weather/CPI/markdowns/holiday",
+    "forecastkit.LGBMForecaster": "defaults (tweedie, recursive); temperature as weather; "
+    "CPI/markdowns/holiday raw; statics categorical",
 }
 
 
@@ -94,6 +99,7 @@ def run(*, quick: bool, workdir: Path) -> list[dict]:
     common = task_inputs(data, workdir, h=H, freq=FREQ, season_length=SEASON, quick=quick)
     options = {
         "mlforecast.LightGBM": {"options": LGBM_OPTIONS},
+        "forecastkit.LGBMForecaster": {"options": {"lgbm_fk": FK_LGBM_OPTIONS}},
         "statsforecast.AutoETS": {"n_jobs": 2},
     }
     rows = run_all(TASK, names, make_scorer(data), run_options=options, **common)
