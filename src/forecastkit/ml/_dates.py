@@ -23,11 +23,11 @@ from forecastkit._calendar_utils import _period_bounds
 from forecastkit._grid import _DAY, _grid_from_freq
 from forecastkit.calendar import EventCalendar
 from forecastkit.errors import (
-    DataValidationError,
     FrequencyError,
     InvalidParameterError,
     format_values,
 )
+from forecastkit.ml._layout import _as_ns
 
 __all__ = ["DATE_FAMILIES", "DEFAULT_ORIGIN", "date_feature_table", "date_features"]
 
@@ -42,133 +42,6 @@ DEFAULT_ORIGIN = np.datetime64("2000-01-01", "ns")
 
 _WEEKDAY_NAMES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 _DENSE_LIMIT = 1 << 26  # widest day span indexed with a lookup table
-
-
-# --------------------------------------------------------------------------- layout checks
-def _check_groups(codes: Any, starts: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Validate ``codes`` and ``starts`` of the shared row layout.
-
-    ``starts`` must be non-decreasing offsets from 0 to ``n_rows`` and
-    ``codes`` must agree with them.
-    """
-    codes = np.asarray(codes)
-    starts = np.asarray(starts)
-    if codes.ndim != 1 or codes.dtype.kind not in "iu":
-        raise InvalidParameterError(f"codes must be a 1-D integer array, got {codes.dtype}.")
-    if starts.ndim != 1 or starts.dtype.kind not in "iu" or len(starts) == 0:
-        raise InvalidParameterError("starts must be a non-empty 1-D integer array of row offsets.")
-    starts = starts.astype(np.int64, copy=False)
-    n_rows = len(codes)
-    if starts[0] != 0 or starts[-1] != n_rows or (np.diff(starts) < 0).any():
-        raise InvalidParameterError(
-            f"starts must rise from 0 to the number of rows ({n_rows}); got "
-            f"{format_values(starts.tolist())}. Build it from the series lengths with "
-            "np.r_[0, np.cumsum(lengths)]."
-        )
-    seg = np.flatnonzero(np.diff(starts) > 0)
-    bad = n_rows and (
-        (np.diff(codes) < 0).any()
-        or (codes[starts[seg]] != seg).any()
-        or (codes[starts[seg + 1] - 1] != seg).any()
-    )
-    if bad:
-        raise InvalidParameterError(
-            "codes must give each row's series index and agree with starts (rows sorted by "
-            "series, series i at rows starts[i]:starts[i + 1])."
-        )
-    return codes, starts
-
-
-def _check_layout(codes: Any, starts: Any, dates: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Validate the shared row layout; return ``codes``, ``starts`` and int64 ns dates.
-
-    On top of :func:`_check_groups`, dates must increase within each series.
-    """
-    codes, starts = _check_groups(codes, starts)
-    stamps = _as_ns(dates, len(codes))
-    unsorted = (np.diff(stamps) <= 0) & (codes[1:] == codes[:-1])
-    if unsorted.any():
-        where = np.unique(codes[1:][unsorted])
-        raise DataValidationError(
-            f"dates must increase strictly within each series; {len(where)} series break it "
-            f"(series indices {format_values(where.tolist())}). Sort rows by series then date "
-            "and drop duplicated dates, as forecastkit.prepare does."
-        )
-    return codes, starts, stamps
-
-
-def _as_ns(dates: Any, n_rows: int) -> np.ndarray:
-    """``dates`` as int64 nanoseconds, checked for type, length and NaT."""
-    values = np.asarray(dates)
-    if values.ndim != 1 or values.dtype.kind != "M":
-        raise DataValidationError(
-            f"dates must be a 1-D datetime64 array, got dtype {values.dtype} with shape "
-            f"{values.shape}; pass df['ds'].to_numpy() after forecastkit.prepare."
-        )
-    if len(values) != n_rows:
-        raise DataValidationError(f"dates has {len(values)} values but there are {n_rows} rows.")
-    missing = np.isnat(values)
-    if missing.any():
-        raise DataValidationError(
-            f"dates has {int(missing.sum())} missing values (NaT) at rows "
-            f"{format_values(np.flatnonzero(missing).tolist())}; every row needs a date."
-        )
-    return values.astype("datetime64[ns]").view(np.int64)
-
-
-def _describe_rows(mask: np.ndarray, codes: np.ndarray, stamps: np.ndarray | None, ids: Any) -> str:
-    """``"2 series ['A', 'B'] (first at dates ['2024-01-03'])"`` for an error message.
-
-    Without ``ids`` the series are named by index, without dates by row.
-    """
-    rows = np.flatnonzero(mask)
-    series = np.unique(codes[rows])
-    if ids is None:
-        head = f"{len(series)} series (indices {format_values(series.tolist())})"
-    else:
-        names = np.asarray(ids, dtype=object)[series[:6]]
-        head = f"{len(series)} series {format_values(names.tolist())}"
-    if stamps is None:
-        return f"{head} (first at rows {format_values(rows.tolist())})"
-    days = stamps[rows[:6]].view("datetime64[ns]").astype("datetime64[D]").astype(str)
-    return f"{head} (first at dates {format_values(days.tolist())})"
-
-
-def _numeric(
-    values: Any,
-    name: str,
-    layout: tuple[np.ndarray, np.ndarray | None],
-    ids: Any,
-    *,
-    negative: bool = True,
-) -> np.ndarray:
-    """A per-row input as float64 (NaN kept), checked for length, type and infinities."""
-    codes, stamps = layout
-    dtype = getattr(values, "dtype", None)
-    if isinstance(values, (pd.Series, pd.Index)):
-        numeric = pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)
-        values = values.to_numpy(dtype=float, na_value=np.nan) if numeric else values.to_numpy()
-    array = np.asarray(values)
-    if array.ndim != 1 or len(array) != len(codes):
-        raise DataValidationError(
-            f"{name} must be 1-D with one value per row ({len(codes)}), got shape {array.shape}."
-        )
-    if array.dtype.kind not in "biuf":
-        raise DataValidationError(
-            f"{name} must be numeric, got dtype {dtype or array.dtype}; convert it with "
-            "pd.to_numeric (and encode text labels as numbers or pass them as a category)."
-        )
-    out = array.astype(np.float64)
-    checks = [(np.isinf(out), "infinite values", "replace them with NaN or a finite value")]
-    if not negative:
-        checks.append((out < 0, "negative values", "prices must be >= 0; fix or drop them"))
-    for mask, what, fix in checks:
-        if mask.any():
-            raise DataValidationError(
-                f"{name} has {int(mask.sum())} {what} in "
-                f"{_describe_rows(mask, codes, stamps, ids)}; {fix}."
-            )
-    return out
 
 
 def _date_index(stamps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

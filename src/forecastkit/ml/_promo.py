@@ -33,13 +33,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from forecastkit._grid import _DAY
 from forecastkit.errors import DataValidationError, InvalidParameterError, format_values
-from forecastkit.ml._dates import (
-    _check_groups,
-    _check_layout,
-    _date_index,
-    _describe_rows,
-    _numeric,
-)
+from forecastkit.ml._dates import _date_index
+from forecastkit.ml._layout import _check_groups, _check_layout, _describe_rows, _numeric
 
 __all__ = ["estimate_regular_price", "price_features", "promo_features", "promo_type_categories"]
 

@@ -18,7 +18,8 @@ import pandas as pd
 
 from forecastkit._grid import _DAY
 from forecastkit.errors import DataValidationError, InvalidParameterError, format_values
-from forecastkit.ml._dates import _check_layout, _date_index, _numeric
+from forecastkit.ml._dates import _date_index
+from forecastkit.ml._layout import _check_layout, _numeric
 
 __all__ = ["weather_features"]
 

@@ -125,15 +125,13 @@ class SeasonalProfile:
 
 
 def _phase_sums(Z: np.ndarray, phases: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row sums and counts of the observed cells of each phase."""
+    """Per-row sums and counts of the observed cells of each phase (one bincount each)."""
     observed = ~np.isnan(Z)
-    filled = np.where(observed, Z, 0.0)
-    rows = np.arange(Z.shape[0])[:, None]
-    sums = np.zeros((Z.shape[0], m))
-    counts = np.zeros((Z.shape[0], m))
-    np.add.at(sums, (np.broadcast_to(rows, Z.shape), phases), filled)
-    np.add.at(counts, (np.broadcast_to(rows, Z.shape), phases), observed)
-    return sums, counts
+    cells = (np.arange(Z.shape[0])[:, None] * m + phases).ravel()
+    size = Z.shape[0] * m
+    sums = np.bincount(cells, weights=np.where(observed, Z, 0.0).ravel(), minlength=size)
+    counts = np.bincount(cells, weights=observed.ravel(), minlength=size)
+    return sums.reshape(-1, m), counts.reshape(-1, m)
 
 
 def _tau2(r: np.ndarray, v: np.ndarray, ok: np.ndarray) -> np.ndarray:

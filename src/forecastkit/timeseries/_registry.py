@@ -155,7 +155,7 @@ def min_train_length(name: str, season_length: int, long_period: float | None = 
     others eight observations (a level, a trend and a few one-step errors).
     """
     if name == "hw_add_fourier":
-        return int(np.ceil(2 * (long_period or np.inf))) if long_period else 2**62
+        return int(np.ceil(2 * long_period)) if long_period else np.iinfo(np.int64).max
     if name == "seasonal_naive" and season_length > 1:
         return season_length
     if name in _SEASONAL and season_length > 1:
@@ -208,11 +208,9 @@ def candidates(
         masks = {name: np.ones(classes.size, dtype=bool) for name in dict.fromkeys(models)}
     for name in masks:
         if name == "hw_add_fourier":
-            masks[name] = masks[name] & (
-                lengths >= min_train_length(name, season_length, long_period)
-            )
-            if long_period is None or long_period < 2 * season_length:
-                masks[name] = np.zeros(classes.size, dtype=bool)
+            usable = long_period is not None and long_period >= 2 * season_length
+            need = min_train_length(name, season_length, long_period)
+            masks[name] = masks[name] & (lengths >= need) & usable
         elif name == "sarimax":
             continue
         elif name in _SEASONAL - {"seasonal_naive"} and season_length == 1:

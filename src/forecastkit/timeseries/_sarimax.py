@@ -254,6 +254,12 @@ def _window_starts(Y: np.ndarray, history: int) -> np.ndarray:
     return np.maximum(first, T - history).astype(np.int64)
 
 
+def _offenders(bad: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Panel rows and regressor names of the True cells of ``bad`` (rows, periods, k)."""
+    rows = np.flatnonzero(bad.any(axis=(1, 2)))
+    return rows, [names[j] for j in np.flatnonzero(bad.any(axis=(0, 1)))]
+
+
 def _clean_exog(Y: np.ndarray, X: np.ndarray, starts: np.ndarray, names: list[str]) -> None:
     """Refuse non-finite regressors where ``y`` is fitted; zero them elsewhere (in place)."""
     if X.shape[2] == 0:
@@ -263,8 +269,7 @@ def _clean_exog(Y: np.ndarray, X: np.ndarray, starts: np.ndarray, names: list[st
     needed = (in_window & ~np.isnan(Y))[:, :, None]
     bad = needed & ~np.isfinite(X)
     if bad.any():
-        rows = np.flatnonzero(bad.any(axis=(1, 2)))
-        cols = [names[j] for j in np.flatnonzero(bad.any(axis=(0, 1)))]
+        rows, cols = _offenders(bad, names)
         raise InvalidParameterError(
             f"exog has {int(bad.sum())} missing or infinite values where y is observed, in "
             f"regressors {format_values(cols)} of panel rows {format_values(rows.tolist())}; "
@@ -689,8 +694,7 @@ def _future_exog(
         )
     bad = needed[:, None, :] & ~np.isfinite(future)
     if bad.any():
-        rows = np.flatnonzero(bad.any(axis=(1, 2)))
-        cols = [names[j] for j in np.flatnonzero(bad.any(axis=(0, 1)))]
+        rows, cols = _offenders(bad, names)
         raise InvalidParameterError(
             f"future_exog({h}) has missing or infinite values in regressors "
             f"{format_values(cols)} of panel rows {format_values(rows.tolist())}; every "
