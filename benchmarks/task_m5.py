@@ -86,7 +86,7 @@ NOTES = {
     "statsforecast.ADIDA": "conformal quantiles (3 windows)",
     "mlforecast.LightGBM": "tweedie, lags+rolling+dates+statics+price/SNAP/events; "
     "conformal quantiles (3 windows)",
-    "forecastkit.LGBMForecaster": "defaults (tweedie, recursive); price family on sell_price; "
+    "forecastkit.LGBMForecaster": "defaults (tweedie, hybrid); price family on sell_price; "
     "SNAP/events raw; statics categorical; conformal quantiles",
 }
 

@@ -60,7 +60,7 @@ NOTES = {
     "statsforecast.AutoETS": "n_jobs=2 (the others 1); peak RSS = parent + largest worker",
     "statsforecast.TSB": "alpha_d=alpha_p=0.1",
     "mlforecast.LightGBM": "L2, lags 13/26/52+rolling+dates+statics+weather/CPI/markdowns/holiday",
-    "forecastkit.LGBMForecaster": "defaults (tweedie, recursive); temperature as weather; "
+    "forecastkit.LGBMForecaster": "defaults (tweedie, hybrid); temperature as weather; "
     "CPI/markdowns/holiday raw; statics categorical",
 }
 

@@ -589,3 +589,55 @@ def test_categorical_ids_with_unused_category():
     assert sorted(set(res.series_metrics["unique_id"].astype(str))) == ["a", "b"]
     mae = res.metrics.query("metric == 'mae'")["yhat"].tolist()
     assert mae == pytest.approx([3.75, 4.25, 5.25])
+
+
+class StaticRecorder(Recorder):
+    """Recorder whose fit also takes the static frame (as LGBMForecaster's does)."""
+
+    def fit(self, df, static=None, *, id_col="unique_id", time_col="ds", target_col="y"):
+        self.log.append({"static_ids": sorted(static[id_col])})
+        return super().fit(df, id_col=id_col, time_col=time_col, target_col=target_col)
+
+
+def test_fit_kwargs_reach_fit_and_series_ending_inside_a_window_are_left_out():
+    df = _panel().assign(price=np.arange(16, dtype=float))
+    short = pd.DataFrame(
+        {"unique_id": "c", "ds": pd.date_range("2024-01-01", periods=5), "y": 1.0, "price": 9.0}
+    )
+    static = pd.DataFrame({"unique_id": ["a", "b", "c"], "store": ["s1", "s1", "s2"]})
+    log = SharedLog()
+    res = backtest(
+        StaticRecorder(log),
+        pd.concat([df, short]),
+        h=2,
+        n_windows=2,
+        step_size=1,
+        metrics=["mae"],
+        fit_kwargs={"static": static},
+    )
+    assert [e["static_ids"] for e in log if "static_ids" in e] == [["a", "b", "c"]] * 2
+    # cutoffs 01-06 and 01-07: 'c' ends on 01-05, so at 01-06 it has none of the 2 test days
+    # ("ends at or before"); the panel ends 01-08, so no window is cut short for a and b
+    assert res.skipped["reason"].tolist() == ["ends at or before the cutoff"] * 2
+    # a series with 1 of the 2 test days: left out, since its exogenous values stop early
+    mid = pd.DataFrame(
+        {"unique_id": "c", "ds": pd.date_range("2024-01-01", periods=7), "y": 1.0, "price": 9.0}
+    )
+    res = backtest(Recorder(SharedLog()), pd.concat([df, mid]), h=2, n_windows=1, metrics=["mae"])
+    assert res.skipped[["unique_id", "reason"]].values.tolist() == [
+        [
+            "c",
+            "ends inside the test window (1 of 2 periods); the forecaster needs future "
+            "exogenous values for all of them",
+        ]
+    ]
+    assert sorted(res.forecasts["unique_id"].unique()) == ["a", "b"]
+    # without exogenous columns the partial window is scored
+    plain = backtest(
+        LastValue(),
+        pd.concat([df, mid])[["unique_id", "ds", "y"]],
+        h=2,
+        n_windows=1,
+        metrics=["mae"],
+    )
+    assert len(plain.forecasts[plain.forecasts["unique_id"] == "c"]) == 1

@@ -9,7 +9,9 @@ A forecaster is any object with
   with ``id_col``, ``time_col``, ``"yhat"`` and ``q<p>`` quantile columns for
   the ``h`` periods that follow the cutoff (the period after each series'
   last training date); if ``predict`` has a parameter named ``X_future``, it
-  receives the future exogenous columns (never the target);
+  receives the future exogenous columns (never the target), and series that
+  end inside a test window (so lack some of its exogenous values) are left
+  out of that window and reported in ``skipped``;
 * for ``refit=False`` only: ``update(df, *, id_col=..., time_col=...,
   target_col=...)``, which appends new observations to a fitted model
   without re-estimating it.
@@ -141,14 +143,33 @@ def _fresh(forecaster: Any) -> Any:
 
 
 def _split_window(
-    df: pd.DataFrame, cutoff: pd.Timestamp, min_train_size: int, *, id_col: str, time_col: str
+    df: pd.DataFrame,
+    cutoff: pd.Timestamp,
+    min_train_size: int,
+    *,
+    id_col: str,
+    time_col: str,
+    test_end: pd.Timestamp | None = None,
+    h: int = 0,
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Series usable at ``cutoff``, and the (cutoff, id, reason) rows of the others."""
+    """Series usable at ``cutoff``, and the (cutoff, id, reason) rows of the others.
+
+    With ``test_end`` (the forecaster reads future exogenous values), a series
+    must also have all ``h`` test periods up to ``test_end``.
+    """
     before = (df[time_col] <= cutoff).to_numpy()
     keys = df[id_col]
     n_train = pd.Series(before, index=df.index).groupby(keys, sort=False, observed=True).sum()
     n_after = pd.Series(~before, index=df.index).groupby(keys, sort=False, observed=True).sum()
     reason = pd.Series("", index=n_train.index, dtype=object)
+    if test_end is not None:
+        inside = ~before & (df[time_col] <= test_end).to_numpy()
+        n_test = pd.Series(inside, index=df.index).groupby(keys, sort=False, observed=True).sum()
+        short = n_test < h
+        reason[short] = (
+            "ends inside the test window (" + n_test[short].astype(str) + f" of {h} periods); "
+            "the forecaster needs future exogenous values for all of them"
+        )
     reason[n_train < min_train_size] = f"fewer than min_train_size={min_train_size} periods"
     reason[n_train == 0] = "starts after the cutoff"
     reason[n_after == 0] = "ends at or before the cutoff"
@@ -290,6 +311,7 @@ def backtest(
     min_train_size: int = 1,
     metric_kwargs: Mapping[str, Any] | None = None,
     prepare_kwargs: Mapping[str, Any] | None = None,
+    fit_kwargs: Mapping[str, Any] | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest: refit at several cutoffs and score the next ``h`` periods.
 
@@ -341,6 +363,9 @@ def backtest(
         ``exog_missing``, ``negative``, ``nan_target``, ``min_length``,
         ``short`` (its defaults otherwise: gaps filled with 0, negative
         demand clipped to 0, NaN targets rejected).
+    fit_kwargs : mapping, optional
+        Extra keyword arguments of every ``fit`` call, such as
+        ``{"static": static_df}`` for :class:`~forecastkit.LGBMForecaster`.
 
     Returns
     -------
@@ -427,16 +452,27 @@ def backtest(
     opts = _window_opts(quantiles, season_length, metric_kwargs, cols)
     parts: dict[str, list[pd.DataFrame]] = {"fc": [], "mean": [], "series": [], "skip": []}
     model, previous = None, None
+    exog = [c for c in data.columns if c not in (id_col, time_col, target_col)]
+    needs_full = bool(exog) and "X_future" in inspect.signature(forecaster.predict).parameters
     for cutoff in cutoffs:
-        ids, skipped = _split_window(data, cutoff, min_train_size, id_col=id_col, time_col=time_col)
+        window = axis[axis > cutoff][:h]
+        ids, skipped = _split_window(
+            data,
+            cutoff,
+            min_train_size,
+            id_col=id_col,
+            time_col=time_col,
+            test_end=window[-1] if needs_full else None,
+            h=h,
+        )
         rows, before = data[id_col].isin(ids).to_numpy(), (times <= cutoff).to_numpy()
-        test = data.loc[rows & times.isin(axis[axis > cutoff][:h]).to_numpy()]
+        test = data.loc[rows & times.isin(window).to_numpy()]
         actual = test[[id_col, time_col, target_col]].reset_index(drop=True)
         _check_actuals(actual, cutoff, **cols)
         train = data.loc[rows & before].reset_index(drop=True)
         if refit or model is None:
             model = _fresh(forecaster)
-            model.fit(train, **cols)
+            model.fit(train, **cols, **dict(fit_kwargs or {}))
         else:
             since = (times > previous).to_numpy() & before
             model.update(data.loc[rows & since].reset_index(drop=True), **cols)

@@ -8,7 +8,10 @@ A forecaster holds one :class:`Band` model per range of horizon steps:
 * direct: bands of steps ``1``, ``2-3``, ``4-7``, ``8-15``... The band whose
   last step is ``s`` is trained on features that end ``s`` periods back
   (``shift = s``), so every step of the band is forecast from the origin in
-  one pass, without feeding forecasts back.
+  one pass, without feeding forecasts back;
+* hybrid: the recursive model and one horizon-safe model (``shift`` = the
+  horizon, so it never reads a forecast), averaged step by step; beyond the
+  horizon the recursive model alone.
 """
 
 from __future__ import annotations
@@ -86,9 +89,18 @@ def make_bands(
     >>> [(b.first, b.last, b.spec.lags) for b in bands]
     [(1, 1, (1, 7)), (2, 3, (3, 7, 8)), (4, 7, (7, 8)), (8, 10, (10, 14, 15))]
     """
+    recursive = TargetSpec(lags=lags, windows=windows, shift=1, stats=stats, expanding=expanding)
     if strategy == "recursive":
-        spec = TargetSpec(lags=lags, windows=windows, shift=1, stats=stats, expanding=expanding)
-        return [Band(1, horizon, spec)]
+        return [Band(1, horizon, recursive)]
+    if strategy == "hybrid":
+        safe = TargetSpec(
+            lags=direct_lags(lags, horizon, season),
+            windows=windows,
+            shift=horizon,
+            stats=stats,
+            expanding=expanding,
+        )
+        return [Band(1, horizon, recursive), Band(1, horizon, safe)]
     bands = []
     first = 1
     while first <= horizon:
@@ -126,11 +138,15 @@ def train(
     n_estimators: int,
     categorical: Sequence[str],
 ) -> BandModel:
-    """Fit one booster on ``rows`` of the feature blocks."""
+    """Fit one booster on ``rows``: ``target`` holds their features, ``exog`` every row's."""
     import lightgbm as lgb
 
     names = [*target, *exog]
-    X = matrix([target, exog], rows)
+    X = np.empty((rows.size, len(names)), dtype=np.float32)
+    for j, col in enumerate(target.values()):
+        X[:, j] = col
+    for j, col in enumerate(exog.values(), start=len(target)):
+        X[:, j] = col[rows]
     cats = [c for c in categorical if c in exog]
     data = lgb.Dataset(
         X,
@@ -138,16 +154,25 @@ def train(
         feature_name=names,
         categorical_feature=cats,
         free_raw_data=True,
-        params={"verbosity": -1},
+        params={"verbosity": -1, "num_threads": params.get("num_threads", 0)},
     )
     booster = lgb.train(dict(params), data, num_boost_round=n_estimators)
     logger.debug("band %d-%d: %d rows x %d features", band.first, band.last, *X.shape)
     return BandModel(band, booster, names)
 
 
-def band_features(band: Band, y: np.ndarray, starts: np.ndarray) -> dict[str, np.ndarray]:
-    """Target features of every row for ``band``."""
-    return target_features(y, starts, band.spec)
+def band_features(
+    band: Band, y: np.ndarray, starts: np.ndarray, rows: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Target features of ``band`` at ``rows`` (every row when None).
+
+    With ``rows``, only those rows' windows are gathered: memory in
+    proportion to the rows, not to the history (a fit that trains on the
+    last year of a long panel).
+    """
+    if rows is None:
+        return target_features(y, starts, band.spec)
+    return target_features_at(y, starts, rows, band.spec)
 
 
 def forecast(
@@ -158,7 +183,7 @@ def forecast(
     exog: np.ndarray,
     prefix: Prefix,
     *,
-    recursive: bool,
+    strategy: str,
     n_jobs: int,
 ) -> np.ndarray:
     """Forecast the ``(n, h)`` ``rows`` (-1: none) after each series' origin.
@@ -171,9 +196,16 @@ def forecast(
     n, h = rows.shape
     out = np.zeros((n, h))
     exog = exog.reshape(n, h, -1)
-    if recursive:  # one model, one step at a time
+    if strategy != "direct":  # the recursive model, one step at a time
         for k in range(h):
             _predict_steps(models[0], y, starts, rows, exog, prefix, [k], out, n_jobs)
+    if strategy == "hybrid":  # averaged with the horizon-safe model within its horizon
+        steps = list(range(min(models[1].band.last, h)))
+        safe = np.zeros((n, h))
+        _predict_steps(models[1], y, starts, rows, exog, prefix, steps, safe, n_jobs)
+        out[:, steps] = 0.5 * (out[:, steps] + safe[:, steps])
+        y[rows[rows >= 0]] = out[rows >= 0]
+    if strategy != "direct":
         return out
     for model in models:  # direct: each band in one pass from the origin
         steps = list(range(model.band.first - 1, min(model.band.last, h)))
