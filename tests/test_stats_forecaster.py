@@ -8,7 +8,7 @@ import pytest
 
 import forecastkit as fk
 from forecastkit.errors import InvalidParameterError, NotFittedError
-from forecastkit.timeseries import StatsForecaster
+from forecastkit.timeseries import StatsForecaster, default_season_length
 
 
 def _series(uid, values, start="2024-01-01"):
@@ -210,3 +210,23 @@ def test_params_round_trip_and_clone():
     assert model.set_params(selection="aic").selection == "aic"
     with pytest.raises(InvalidParameterError, match="no parameter 'alpha'"):
         model.set_params(alpha=0.3)
+
+
+@pytest.mark.parametrize(
+    ("freq", "season"),
+    [
+        ("D", 7),
+        ("W-SUN", 52),
+        ("h", 24),
+        ("6h", 4),  # 4 six-hour periods a day
+        ("12h", 2),
+        ("2W", 26),  # 26 fortnights a year
+        ("2MS", 6),
+        ("2QS", 2),
+        ("4QS", 1),  # one period a year: no season left
+        ("2D", 1),  # half a week is not a whole number of periods
+        ("5D", 1),
+    ],
+)
+def test_default_season_length_divides_multiples(freq, season):
+    assert default_season_length(freq) == season

@@ -61,14 +61,27 @@ def default_season_length(freq: str) -> int:
     """Season length implied by a pandas frequency alias.
 
     Daily data: 7 (the week), weekly: 52, monthly: 12, quarterly: 4,
-    hourly: 24, anything else: 1.
+    hourly: 24, anything else: 1. A multiple such as ``"3h"`` divides the
+    season when it can (24 / 3 = 8 periods a day); otherwise (``"2D"``: half
+    a week is not a whole number of periods) there is no season, 1.
 
     Examples
     --------
     >>> default_season_length("D"), default_season_length("W-FRI"), default_season_length("MS")
     (7, 52, 12)
+    >>> default_season_length("3h"), default_season_length("2W"), default_season_length("2D")
+    (8, 26, 1)
     """
-    base = freq.lstrip("0123456789").split("-")[0]
+    stripped = freq.lstrip("0123456789")
+    multiple = int(freq[: len(freq) - len(stripped)] or 1)
+    season = _base_season(stripped)
+    if multiple <= 1:
+        return season
+    return season // multiple if season % multiple == 0 and season // multiple >= 2 else 1
+
+
+def _base_season(freq: str) -> int:
+    base = freq.split("-")[0]
     if base in ("MS", "ME"):
         base = "M"
     if base in ("QS", "QE"):
@@ -121,7 +134,8 @@ class StatsForecaster(ParamsMixin):
     ----------
     season_length : int, optional
         Season length in periods; inferred from the frequency when omitted
-        (7 for daily, 52 for weekly, 12 for monthly data).
+        (7 for daily, 52 for weekly, 12 for monthly data; see
+        :func:`default_season_length` for multiples such as ``"3h"``).
     calendar : EventCalendar, optional
         Holidays, shopping festivals and user events. Their effects are
         estimated from the history (a multiplier per event and position in
