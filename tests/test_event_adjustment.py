@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -542,3 +544,17 @@ def test_effects_errors():
         fit.adjust(Y, codes[:, :-1])
     with pytest.raises(InvalidParameterError, match="12 rows"):
         fit.multipliers(codes[:3])
+
+
+def test_near_zero_baselines_are_not_ratios():
+    # a series selling 1e-300 units a period except 50 on its event days: a baseline near
+    # zero, whose ratio (5e301) is meaningless and whose square overflowed; it is left out
+    rng = np.random.default_rng(0)
+    Y = rng.poisson(20.0, (4, 30)).astype(float)
+    codes = np.tile(np.array([0, 0, 1, 0, 2, 0]), 5)[None, :].repeat(4, axis=0).astype(np.int16)
+    Y[0] = np.where(codes[0] == 1, 50.0, 1e-300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        fit = fit_event_effects(Y, codes, season_length=2, min_occurrences=1, shrinkage=1.0)
+    assert ((fit.effects >= 0.1) & (fit.effects <= 10)).all()
+    np.testing.assert_allclose(fit.adjust(Y, codes) * fit.multipliers(codes), Y, rtol=1e-12)

@@ -721,7 +721,8 @@ def _block_stats(Y: np.ndarray, codes: np.ndarray, options: dict, n_codes: int):
 
 def _pool(a: np.ndarray, b: np.ndarray, cells: np.ndarray, phi: np.ndarray, options: dict):
     """Shrink each series' ratio toward the panel ratio (module docstring)."""
-    valid = (cells > 0) & (b > 0)
+    # a baseline below 1e-9 units carries no ratio (and 1 / b would overflow)
+    valid = (cells > 0) & (b > 1e-9)
     total_a = np.where(valid, a, 0.0).sum(axis=0)
     total_b = np.where(valid, b, 0.0).sum(axis=0)
     pooled = np.divide(total_a, total_b, out=np.ones_like(total_a), where=total_b > 0)
