@@ -22,6 +22,7 @@ import argparse
 import time
 
 import pandas as pd
+from _report import markdown_table
 
 import forecastkit as fk
 
@@ -67,12 +68,7 @@ def main() -> None:
     parser.add_argument("--periods", type=int, default=730)
     args = parser.parse_args()
     table = run(args.series, args.periods)
-    cols = list(table.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += [
-        "| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)
-    ]
-    print("\n".join(lines))
+    print(markdown_table(table, list(table.columns)))
 
 
 if __name__ == "__main__":

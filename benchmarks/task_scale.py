@@ -53,7 +53,6 @@ H = 28
 SEASON = 7
 BACKTEST_WINDOWS = 3
 TIMEOUT_S = 3600
-MISSING: dict[str, str] = {}
 #: LightGBM at this size: the last year of rows trains the model (the features
 #: still read the whole history), both cores.
 LGBM_SCALE = {"max_train_periods": 364, "n_jobs": 2}
@@ -306,11 +305,6 @@ def run(*, quick: bool, workdir: Path) -> list[dict]:
                 "",
             )
     out = [{k: v for k, v in row.items() if k != "out"} for row in rows.values()]
-    out += [
-        {"task": "scale", "contender": name, "status": status, "wall_s": np.nan,
-         "peak_rss_mb": np.nan, "notes": ""}
-        for name, status in MISSING.items()
-    ]  # fmt: skip
     for row in out:
         row["task_notes"] = _task_notes(label)
     return out

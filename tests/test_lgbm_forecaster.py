@@ -24,20 +24,16 @@ def _wape(actual: pd.Series, forecast: pd.Series) -> float:
     return float((actual - forecast).abs().sum() / actual.sum())
 
 
+def _smooth_panel(**kwargs):
+    """Smooth series with full histories: no launches, delistings, intermittency or festivals."""
+    flat = {"share_discontinued": 0, "share_new": 0, "share_intermittent": 0, "festivals": False}
+    return fk.make_retail_demand(**flat, **kwargs)
+
+
 @pytest.fixture(scope="module")
 def promo_data():
-    # smooth series, a quarter of the days on promotion: a strong promotion effect
-    return fk.make_retail_demand(
-        n_series=40,
-        periods=240,
-        horizon=28,
-        seed=0,
-        share_discontinued=0,
-        share_new=0,
-        share_intermittent=0,
-        promo_rate=0.25,
-        festivals=False,
-    )
+    # a quarter of the days on promotion: a strong promotion effect
+    return _smooth_panel(n_series=40, periods=240, horizon=28, seed=0, promo_rate=0.25)
 
 
 @pytest.fixture(scope="module")
@@ -268,17 +264,7 @@ def test_determinism_and_random_state(small):
 # --------------------------------------------------------------------------- uncertainty
 @pytest.fixture(scope="module")
 def calibrated():
-    data = fk.make_retail_demand(
-        n_series=60,
-        periods=200,
-        horizon=14,
-        seed=1,
-        share_discontinued=0,
-        share_new=0,
-        share_intermittent=0,
-        promo_rate=0.0,
-        festivals=False,
-    )
+    data = _smooth_panel(n_series=60, periods=200, horizon=14, seed=1, promo_rate=0.0)
     model = LGBMForecaster(horizon=14, calibration_windows=3, **FAST).fit(data.sales)
     return data, model
 

@@ -158,13 +158,12 @@ def _split_window(
     must also have all ``h`` test periods up to ``test_end``.
     """
     before = (df[time_col] <= cutoff).to_numpy()
-    keys = df[id_col]
-    n_train = pd.Series(before, index=df.index).groupby(keys, sort=False, observed=True).sum()
-    n_after = pd.Series(~before, index=df.index).groupby(keys, sort=False, observed=True).sum()
-    reason = pd.Series("", index=n_train.index, dtype=object)
+    inside = ~before & (df[time_col] <= (test_end or df[time_col].max())).to_numpy()
+    flags = pd.DataFrame({"train": before, "after": ~before, "test": inside}, index=df.index)
+    counts = flags.groupby(df[id_col], sort=False, observed=True).sum()
+    n_train, n_after, n_test = counts["train"], counts["after"], counts["test"]
+    reason = pd.Series("", index=counts.index, dtype=object)
     if test_end is not None:
-        inside = ~before & (df[time_col] <= test_end).to_numpy()
-        n_test = pd.Series(inside, index=df.index).groupby(keys, sort=False, observed=True).sum()
         short = n_test < h
         reason[short] = (
             "ends inside the test window (" + n_test[short].astype(str) + f" of {h} periods); "
@@ -201,12 +200,15 @@ def _check_actuals(
         )
 
 
+def _takes_x_future(model: Any) -> bool:
+    return "X_future" in inspect.signature(model.predict).parameters
+
+
 def _predict(model: Any, h: int, quantiles: Sequence[float] | None, x_future: pd.DataFrame) -> Any:
-    params = inspect.signature(model.predict).parameters
     kwargs: dict[str, Any] = {}
     if quantiles is not None:
         kwargs["quantiles"] = list(quantiles)
-    if "X_future" in params:
+    if _takes_x_future(model):
         kwargs["X_future"] = x_future
     return model.predict(h, **kwargs)
 
@@ -453,7 +455,7 @@ def backtest(
     parts: dict[str, list[pd.DataFrame]] = {"fc": [], "mean": [], "series": [], "skip": []}
     model, previous = None, None
     exog = [c for c in data.columns if c not in (id_col, time_col, target_col)]
-    needs_full = bool(exog) and "X_future" in inspect.signature(forecaster.predict).parameters
+    needs_full = bool(exog) and _takes_x_future(forecaster)
     for cutoff in cutoffs:
         window = axis[axis > cutoff][:h]
         ids, skipped = _split_window(

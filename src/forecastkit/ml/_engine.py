@@ -80,7 +80,7 @@ def make_bands(
     expanding: bool,
     season: int,
 ) -> list[Band]:
-    """The bands of a strategy: one for recursive, doubling ranges for direct.
+    """The bands of a strategy: one for recursive, two for hybrid, doubling ranges for direct.
 
     Examples
     --------
@@ -89,30 +89,26 @@ def make_bands(
     >>> [(b.first, b.last, b.spec.lags) for b in bands]
     [(1, 1, (1, 7)), (2, 3, (3, 7, 8)), (4, 7, (7, 8)), (8, 10, (10, 14, 15))]
     """
-    recursive = TargetSpec(lags=lags, windows=windows, shift=1, stats=stats, expanding=expanding)
-    if strategy == "recursive":
-        return [Band(1, horizon, recursive)]
-    if strategy == "hybrid":
-        safe = TargetSpec(
-            lags=direct_lags(lags, horizon, season),
+
+    def ending(shift: int, *, move_lags: bool = True) -> TargetSpec:
+        """Features that end ``shift`` periods back (the recursive model keeps its lags)."""
+        return TargetSpec(
+            lags=direct_lags(lags, shift, season) if move_lags else lags,
             windows=windows,
-            shift=horizon,
+            shift=shift,
             stats=stats,
             expanding=expanding,
         )
-        return [Band(1, horizon, recursive), Band(1, horizon, safe)]
+
+    if strategy == "recursive":
+        return [Band(1, horizon, ending(1, move_lags=False))]
+    if strategy == "hybrid":
+        return [Band(1, horizon, ending(1, move_lags=False)), Band(1, horizon, ending(horizon))]
     bands = []
     first = 1
     while first <= horizon:
         last = min(2 * first - 1, horizon)
-        spec = TargetSpec(
-            lags=direct_lags(lags, last, season),
-            windows=windows,
-            shift=last,
-            stats=stats,
-            expanding=expanding,
-        )
-        bands.append(Band(first, last, spec))
+        bands.append(Band(first, last, ending(last)))
         first = last + 1
     return bands
 

@@ -492,17 +492,18 @@ class LGBMForecaster(ParamsMixin):
         are asked for (models trained on the history before the held-out
         windows), then cached: point forecasts never pay for it.
         """
-        self._check_fitted()
-        if self._calibration is None:
-            self._calibration = self._calibrate()
-        return self._calibration[0]
+        return self._calibrated()[0]
 
     @property
     def scale_reference_(self) -> float:
         """Median series scale of the calibration windows (the scale floor's reference)."""
-        self.calibration_  # noqa: B018 - computes the cache
-        assert self._calibration is not None
-        return self._calibration[1]
+        return self._calibrated()[1]
+
+    def _calibrated(self) -> tuple[_conformal.Calibration | None, float]:
+        self._check_fitted()
+        if self._calibration is None:
+            self._calibration = self._calibrate()
+        return self._calibration
 
     def _calibrate(self) -> tuple[_conformal.Calibration | None, float]:
         """Conformal cells from held-out windows (None when there is no room for one)."""
