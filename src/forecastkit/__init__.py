@@ -10,7 +10,10 @@ The public API, from sales history to purchase orders:
   with promotion, price, weather and event features), :class:`SeasonalNaive`
   (baseline);
 * evaluation: :func:`evaluate`, :func:`backtest`;
-* inventory: :func:`newsvendor_normal`, :func:`newsvendor_poisson`.
+* inventory: :class:`ReorderOptimizer` (order plans under budgets, MOQs,
+  case packs and capacity), :func:`simulate` (policy simulation),
+  :func:`newsvendor_normal`, :func:`newsvendor_poisson`; the rest of the
+  formulas live in :mod:`forecastkit.inventory`.
 """
 
 from forecastkit._version import __version__
@@ -37,7 +40,7 @@ from forecastkit.errors import (
     NotFittedError,
 )
 from forecastkit.evaluate import BacktestResult, backtest, evaluate
-from forecastkit.inventory import newsvendor_normal, newsvendor_poisson
+from forecastkit.inventory import ReorderOptimizer, newsvendor_normal, newsvendor_poisson, simulate
 from forecastkit.ml import LGBMForecaster
 from forecastkit.timeseries import SeasonalNaive, StatsForecaster
 
@@ -57,6 +60,7 @@ __all__ = [
     "NotFittedError",
     "PreparationReport",
     "PreparedData",
+    "ReorderOptimizer",
     "RetailDemand",
     "RetailTruth",
     "SeasonalNaive",
@@ -71,5 +75,6 @@ __all__ = [
     "newsvendor_poisson",
     "prepare",
     "quantile_column",
+    "simulate",
     "to_pandas",
 ]
