@@ -52,8 +52,9 @@ class ReorderOptimizer(ParamsMixin):
       item's cycle service level ``P(D <= y)``.
 
     The model is a multiple-choice knapsack: each item picks one quantity on
-    its grid (see :meth:`optimize` for the algorithm); it is a
-    :class:`pulp.LpProblem` solved by HiGHS, kept in :attr:`model_`.
+    its grid (see :meth:`optimize` for the algorithm). The models HiGHS
+    solves are :class:`pulp.LpProblem` objects; the last one is kept in
+    :attr:`model_`.
 
     Parameters
     ----------
@@ -241,14 +242,19 @@ class ReorderOptimizer(ParamsMixin):
         on its budget and space use is found exactly by binary search (its
         expected profit is concave on the case-pack grid above the MOQ). With
         all charges at zero this is each item's own optimum; if those orders
-        fit, they are the plan. Otherwise column generation solves the LP
-        relaxation of the multiple-choice knapsack: HiGHS solves the LP on a
-        few candidate quantities per item, every item's whole grid is priced
-        at the LP's shadow prices, improving candidates are added, until none
-        improves. Each pricing gives a Lagrangian upper bound that holds for
-        the full problem. The integer model (each item picks one candidate or
-        nothing) is then solved on the final candidates and their neighbours;
-        :attr:`gap_` compares its profit with the best bound.
+        fit, they are the plan. Otherwise the LP relaxation of the
+        multiple-choice knapsack is solved: by bisection on the charge when
+        one shared constraint binds, and by column generation when there are
+        several (HiGHS solves the LP on a few candidate quantities per item,
+        every item's whole grid is priced at the LP's shadow prices,
+        improving candidates are added, until none improves). Each pricing
+        gives a Lagrangian upper bound that holds for the full problem. The
+        relaxation's plan is rounded down and what it leaves of the budgets
+        is spent greedily; if that plan is within ``mip_rel_gap`` of the
+        bound it is returned, else the integer model (each item one candidate
+        or nothing) is solved by HiGHS on the candidates around it, or on
+        every candidate when there are fewer than 20,000. :attr:`gap_`
+        compares the plan's profit with the best bound.
         """
         start = time.perf_counter()
         self._check_params()
@@ -276,7 +282,7 @@ class ReorderOptimizer(ParamsMixin):
             threads=self.threads,
         ).run()
         self._store(solution)
-        self.plan_ = _plan(grid, rows, solution, klo, self.id_col)
+        self.plan_ = _plan(grid, rows, solution, self.id_col)
         self.solve_seconds_ = time.perf_counter() - start
         logger.info(
             "reorder plan: %d items, profit %.6g, gap %.2g, %s, %.2f s",
@@ -298,9 +304,7 @@ class ReorderOptimizer(ParamsMixin):
         self.iterations_ = solution.iterations
 
 
-def _reason(
-    grid: Grid, rows: list[Row], sol: Solution, klo: np.ndarray, lam: np.ndarray
-) -> np.ndarray:
+def _reason(grid: Grid, rows: list[Row], sol: Solution, lam: np.ndarray) -> np.ndarray:
     """Why each item orders what it orders."""
     item = np.arange(grid.n)
     k, k0 = sol.k, sol.unconstrained
@@ -340,7 +344,7 @@ def _pays_without_stock(grid: Grid) -> np.ndarray:
     return ordered > grid.outcomes(item, empty, position=empty)["profit"]
 
 
-def _plan(grid: Grid, rows: list[Row], sol: Solution, klo: np.ndarray, id_col: str) -> pd.DataFrame:
+def _plan(grid: Grid, rows: list[Row], sol: Solution, id_col: str) -> pd.DataFrame:
     item = np.arange(grid.n)
     q = grid.quantity(item, sol.k)
     out = grid.outcomes(item, q)
@@ -362,7 +366,7 @@ def _plan(grid: Grid, rows: list[Row], sol: Solution, klo: np.ndarray, id_col: s
             "fill_rate": np.divide(out["sales"], mean, out=np.ones(grid.n), where=mean > 0),
             "cycle_service_level": out["csl"],
             "expected_profit": out["profit"],
-            "reason": _reason(grid, rows, sol, klo, lam),
+            "reason": _reason(grid, rows, sol, lam),
             "budget_shadow_price": shadow,
         }
     )
