@@ -10,12 +10,14 @@ The public API, from sales history to purchase orders:
   with promotion, price, weather and event features), :class:`SeasonalNaive`
   (baseline);
 * evaluation: :func:`evaluate`, :func:`backtest`;
+* promotions: :func:`forecastkit.promo.evaluate` (measured lift, dip, ROI);
 * inventory: :class:`ReorderOptimizer` (order plans under budgets, MOQs,
   case packs and capacity), :func:`simulate` (policy simulation),
   :func:`newsvendor_normal`, :func:`newsvendor_poisson`; the rest of the
   formulas live in :mod:`forecastkit.inventory`.
 """
 
+from forecastkit import promo
 from forecastkit._version import __version__
 from forecastkit.calendar import BUILTIN_FESTIVALS, EventCalendar
 from forecastkit.data import (
@@ -74,6 +76,7 @@ __all__ = [
     "newsvendor_normal",
     "newsvendor_poisson",
     "prepare",
+    "promo",
     "quantile_column",
     "simulate",
     "to_pandas",

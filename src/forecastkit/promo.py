@@ -1,0 +1,262 @@
+"""Promotion and festival planning: the measured effect of a past promotion.
+
+:func:`evaluate` answers "what did that promotion bring?": it fits a
+forecaster only on the history before the promotion, forecasts what would
+have sold without it (the counterfactual baseline), and compares with what
+did sell, over the promotion window and over the days after it, where
+demand pulled forward by the promotion shows up as a dip.
+
+Scope: sales lift, pull-forward and ROI on sales data. Customer-level
+retention, click-through and conversion funnels need customer data that
+this library does not take.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecastkit.errors import DataValidationError, InvalidParameterError, format_values
+
+__all__ = ["evaluate"]
+
+logger = logging.getLogger(__name__)
+
+
+def _per_series(value: Any, ids: pd.Index, name: str) -> np.ndarray | None:
+    """A scalar, mapping or Series as one float per id (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, (Mapping, pd.Series)):
+        series = pd.Series(value) if isinstance(value, Mapping) else value
+        out = series.reindex(ids).to_numpy(dtype=float, na_value=np.nan)
+        if np.isnan(out).any():
+            raise DataValidationError(
+                f"{name} has no value for {format_values(ids[np.isnan(out)])}; give one per series."
+            )
+        return out
+    return np.full(len(ids), float(value))
+
+
+def evaluate(
+    df: pd.DataFrame,
+    start: Any,
+    end: Any,
+    ids: Sequence[Any] | None = None,
+    dip_window: int = 7,
+    margin: float | Mapping | pd.Series | None = None,
+    promo_cost: float | Mapping | pd.Series | None = None,
+    forecaster: Any = None,
+    *,
+    n_paths: int = 500,
+    level: float = 0.9,
+    seed: int = 0,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
+) -> pd.DataFrame:
+    """Measured lift, pull-forward dip and ROI of a past promotion.
+
+    A forecaster is fitted on each series' history *before* ``start`` only
+    (nothing from the promotion window or after it is seen), and forecasts
+    the window and the ``dip_window`` periods after it: the baseline, what
+    would have sold without the promotion. Then, per series:
+
+    * ``lift = actual - baseline`` summed over ``start..end``;
+    * ``lift_lo, lift_hi``: the central ``level`` interval of the lift, from
+      the forecaster's sample paths of the baseline (the actuals are known);
+    * ``dip = actual - baseline`` summed over the ``dip_window`` periods after
+      ``end`` (negative when the promotion pulled demand forward; NaN when
+      the data stop at ``end``);
+    * ``roi = (margin * (lift + dip) - promo_cost) / promo_cost`` when both
+      ``margin`` (per unit) and ``promo_cost`` are given, the dip counted
+      against the promotion (a dip of 0 when it is unknown).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Sales: ``id_col, time_col, target_col``, covering the history before
+        ``start``, the promotion window and preferably the dip window.
+    start, end : date-like
+        First and last day of the promotion (inclusive).
+    ids : sequence, optional
+        Series the promotion ran on (default: all).
+    dip_window : int, default=7
+        Periods after ``end`` in which to look for the pull-forward dip.
+    margin, promo_cost : float, mapping or pandas.Series, optional
+        Unit margin and promotion cost, one for all series or one per id.
+    forecaster : estimator, optional
+        Any forecastkit forecaster with ``fit``, ``predict`` and
+        ``sample_paths`` (default :class:`~forecastkit.StatsForecaster` with
+        its defaults). It is fitted here, on the pre-promotion history.
+    n_paths, level, seed : int, float, int
+        Sample paths for the interval, its coverage, and their seed.
+    id_col, time_col, target_col : str
+        Column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per series: ``id_col, actual, baseline, lift, lift_lo,
+        lift_hi, dip, roi``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from forecastkit import StatsForecaster
+    >>> from forecastkit.promo import evaluate
+    >>> days = pd.date_range("2024-01-01", periods=70, freq="D")
+    >>> y = np.tile([10.0, 12, 11, 13, 9, 20, 25], 10)
+    >>> y[56:63] += 15   # a one-week promotion adds 15 a day...
+    >>> y[63:66] -= 4    # ...and pulls 12 units forward from the next days
+    >>> sales = pd.DataFrame({"unique_id": "A", "ds": days, "y": y})
+    >>> naive = StatsForecaster(season_length=7, models=["seasonal_naive"])
+    >>> out = evaluate(sales, days[56], days[62], forecaster=naive, margin=3.0, promo_cost=100.0)
+    >>> out[["lift", "dip", "roi"]].round(2).to_dict("records")
+    [{'lift': 105.0, 'dip': -12.0, 'roi': 1.79}]
+    """
+    frame = _check_frame(df, id_col, time_col, target_col)
+    t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
+    if t1 < t0:
+        raise InvalidParameterError(f"end ({t1.date()}) is before start ({t0.date()}).")
+    if int(dip_window) != dip_window or dip_window < 0:
+        raise InvalidParameterError(f"dip_window must be a whole number >= 0, got {dip_window!r}.")
+    chosen = _choose(frame, ids, id_col)
+    frame = frame[frame[id_col].isin(chosen)]
+    history = frame[frame[time_col] < t0]
+    missing = chosen.difference(pd.Index(history[id_col].unique()))
+    if len(missing):
+        raise DataValidationError(
+            f"{len(missing)} series have no history before {t0.date()}: "
+            f"{format_values(missing)}; a baseline needs data from before the promotion."
+        )
+    if forecaster is None:
+        from forecastkit.timeseries import StatsForecaster
+
+        forecaster = StatsForecaster()
+    if not all(hasattr(forecaster, m) for m in ("fit", "predict", "sample_paths")):
+        raise InvalidParameterError(
+            f"forecaster {type(forecaster).__name__} needs fit, predict and sample_paths "
+            "(the lift interval comes from sample paths); use StatsForecaster or LGBMForecaster."
+        )
+    forecaster.fit(history)
+    freq = forecaster.freq_
+    last = history.groupby(id_col)[time_col].max()
+    dip_end = t1 + int(dip_window) * pd.tseries.frequencies.to_offset(freq)
+    h = len(pd.date_range(last.min(), dip_end, freq=freq)) - 1
+    paths = forecaster.sample_paths(h, int(n_paths), seed=seed)
+    mean = forecaster.predict(h)
+    return _summarise(
+        frame,
+        mean,
+        paths,
+        (t0, t1, dip_end),
+        chosen,
+        level=level,
+        money=(margin, promo_cost),
+        cols=(id_col, time_col, target_col),
+    )
+
+
+def _check_frame(df: pd.DataFrame, id_col: str, time_col: str, target_col: str) -> pd.DataFrame:
+    for col in (id_col, time_col, target_col):
+        if col not in df.columns:
+            raise DataValidationError(f"df has no column {col!r}.")
+    frame = df[[id_col, time_col, target_col]].copy()
+    frame[time_col] = pd.to_datetime(frame[time_col])
+    bad = frame[target_col].isna() | (frame[target_col] < 0)
+    if bad.any():
+        raise DataValidationError(
+            f"column {target_col!r} has {int(bad.sum())} NaN or negative values in series "
+            f"{format_values(frame.loc[bad, id_col].unique())}; sales must be >= 0."
+        )
+    return frame
+
+
+def _choose(frame: pd.DataFrame, ids: Sequence[Any] | None, id_col: str) -> pd.Index:
+    present = pd.Index(frame[id_col].unique())
+    if ids is None:
+        return present
+    chosen = pd.Index(list(ids))
+    unknown = chosen.difference(present)
+    if len(unknown):
+        raise DataValidationError(f"ids not in df: {format_values(unknown)}.")
+    return chosen
+
+
+def _window_sum(
+    frame: pd.DataFrame, col: str, lo: Any, hi: Any, id_col: str | list[str], time_col: str
+) -> pd.Series:
+    inside = frame[(frame[time_col] >= lo) & (frame[time_col] <= hi)]
+    return inside.groupby(id_col)[col].sum()
+
+
+def _summarise(
+    frame: pd.DataFrame,
+    mean: pd.DataFrame,
+    paths: pd.DataFrame,
+    dates: tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp],
+    chosen: pd.Index,
+    *,
+    level: float,
+    money: tuple[Any, Any],
+    cols: tuple[str, str, str],
+) -> pd.DataFrame:
+    """The per-series table: actual, baseline, lift with its interval, dip, ROI."""
+    t0, t1, dip_end = dates
+    id_col, time_col, target_col = cols
+    margin, promo_cost = money
+    actual = _window_sum(frame, target_col, t0, t1, id_col, time_col).reindex(chosen)
+    short = actual.isna() | ~chosen.isin(frame.loc[frame[time_col] >= t1, id_col].unique())
+    if short.any():
+        raise DataValidationError(
+            f"{int(short.sum())} series have no sales to {t1.date()}, the promotion's end: "
+            f"{format_values(chosen[short.to_numpy()])}; the lift needs the whole window."
+        )
+    baseline = _window_sum(mean, "yhat", t0, t1, id_col, time_col).reindex(chosen)
+    path_sum = _window_sum(paths, "y", t0, t1, [id_col, "sample"], time_col)
+    tail = (1 - level) / 2
+    q = path_sum.groupby(level=0).quantile([tail, 1 - tail]).unstack().reindex(chosen)
+    dips = _dip(frame, mean, (t1, dip_end), chosen, cols)
+    out = pd.DataFrame(
+        {
+            id_col: chosen.to_numpy(),
+            "actual": actual.to_numpy(dtype=float),
+            "baseline": baseline.to_numpy(dtype=float),
+        }
+    )
+    out["lift"] = out["actual"] - out["baseline"]
+    out["lift_lo"] = out["actual"] - q.iloc[:, 1].to_numpy()
+    out["lift_hi"] = out["actual"] - q.iloc[:, 0].to_numpy()
+    out["dip"] = dips
+    m, c = _per_series(margin, chosen, "margin"), _per_series(promo_cost, chosen, "promo_cost")
+    out["roi"] = np.nan
+    if m is not None and c is not None:
+        gain = m * (out["lift"].to_numpy() + np.nan_to_num(out["dip"].to_numpy()))
+        out["roi"] = np.where(c > 0, (gain - c) / np.where(c > 0, c, 1.0), np.nan)
+    return out
+
+
+def _dip(
+    frame: pd.DataFrame,
+    mean: pd.DataFrame,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    chosen: pd.Index,
+    cols: tuple[str, str, str],
+) -> np.ndarray:
+    """Actual minus baseline after the promotion; NaN where the data stop early."""
+    t1, dip_end = window
+    id_col, time_col, target_col = cols
+    if dip_end <= t1:
+        return np.zeros(len(chosen))
+    after = frame[(frame[time_col] > t1) & (frame[time_col] <= dip_end)]
+    covered = after.groupby(id_col)[time_col].max().reindex(chosen)
+    actual = after.groupby(id_col)[target_col].sum().reindex(chosen)
+    expected = mean[(mean[time_col] > t1) & (mean[time_col] <= dip_end)]
+    expected = expected.groupby(id_col)["yhat"].sum().reindex(chosen)
+    complete = (covered >= dip_end).to_numpy()
+    return np.where(complete, (actual - expected).to_numpy(dtype=float), np.nan)
