@@ -99,7 +99,7 @@ def test_errors():
         evaluate(_sales(stop=60), DAYS[56], DAYS[62], forecaster=_naive())
     with pytest.raises(InvalidParameterError, match="sample_paths"):
         evaluate(sales, DAYS[56], DAYS[62], forecaster=fk.SeasonalNaive(season_length=7))
-    with pytest.raises(DataValidationError, match="margin has no value"):
+    with pytest.raises(DataValidationError, match=r"margin lacks series \['B'\]"):
         evaluate(sales, DAYS[56], DAYS[62], forecaster=_naive(), margin={"A": 1.0}, promo_cost=1)
     with pytest.raises(DataValidationError, match="negative"):
         evaluate(sales.assign(y=-1.0), DAYS[56], DAYS[62], forecaster=_naive())

@@ -16,6 +16,7 @@ from scipy import integrate, stats
 from forecastkit import ReorderOptimizer
 from forecastkit.errors import DataValidationError, InvalidParameterError
 from forecastkit.inventory import budget_newsvendor
+from forecastkit.inventory._items import ITEM_COLUMNS
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -47,17 +48,8 @@ def _outcome(d: np.ndarray, row: pd.Series, q: float) -> dict:
     return {"profit": profit, "csl": (d <= y).mean(), "sales": sales, "leftover": leftover}
 
 
-_DEFAULTS = {
-    "holding_cost": 0.0,
-    "salvage_value": 0.0,
-    "shortage_cost": 0.0,
-    "on_hand": 0.0,
-    "on_order": 0.0,
-    "moq": 0.0,
-    "case_pack": 1.0,
-    "max_order": np.inf,
-    "volume": 0.0,
-}
+# the documented defaults of the optional item columns
+_DEFAULTS = {name: value for name, value in ITEM_COLUMNS.items() if value is not None}
 
 
 def _full(items: pd.DataFrame) -> pd.DataFrame:

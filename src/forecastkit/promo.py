@@ -20,26 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecastkit._values import per_id
+from forecastkit.data import prepare
 from forecastkit.errors import DataValidationError, InvalidParameterError, format_values
 
 __all__ = ["evaluate"]
 
 logger = logging.getLogger(__name__)
-
-
-def _per_series(value: Any, ids: pd.Index, name: str) -> np.ndarray | None:
-    """A scalar, mapping or Series as one float per id (None stays None)."""
-    if value is None:
-        return None
-    if isinstance(value, (Mapping, pd.Series)):
-        series = pd.Series(value) if isinstance(value, Mapping) else value
-        out = series.reindex(ids).to_numpy(dtype=float, na_value=np.nan)
-        if np.isnan(out).any():
-            raise DataValidationError(
-                f"{name} has no value for {format_values(ids[np.isnan(out)])}; give one per series."
-            )
-        return out
-    return np.full(len(ids), float(value))
 
 
 def evaluate(
@@ -163,18 +150,15 @@ def evaluate(
 
 
 def _check_frame(df: pd.DataFrame, id_col: str, time_col: str, target_col: str) -> pd.DataFrame:
-    for col in (id_col, time_col, target_col):
-        if col not in df.columns:
-            raise DataValidationError(f"df has no column {col!r}.")
-    frame = df[[id_col, time_col, target_col]].copy()
-    frame[time_col] = pd.to_datetime(frame[time_col])
-    bad = frame[target_col].isna() | (frame[target_col] < 0)
-    if bad.any():
-        raise DataValidationError(
-            f"column {target_col!r} has {int(bad.sum())} NaN or negative values in series "
-            f"{format_values(frame.loc[bad, id_col].unique())}; sales must be >= 0."
-        )
-    return frame
+    """The sales through :func:`forecastkit.prepare`: checked, on a complete grid.
+
+    Negative sales are an error here (a lift measured on clipped data would
+    be wrong), missing periods are zero sales, as everywhere else.
+    """
+    prepared = prepare(
+        df, id_col=id_col, time_col=time_col, target_col=target_col, negative="error"
+    )
+    return prepared.df[[id_col, time_col, target_col]]
 
 
 def _choose(frame: pd.DataFrame, ids: Sequence[Any] | None, id_col: str) -> pd.Index:
@@ -233,9 +217,10 @@ def _summarise(
     out["lift_lo"] = out["actual"] - q.iloc[:, 1].to_numpy()
     out["lift_hi"] = out["actual"] - q.iloc[:, 0].to_numpy()
     out["dip"] = dips
-    m, c = _per_series(margin, chosen, "margin"), _per_series(promo_cost, chosen, "promo_cost")
     out["roi"] = np.nan
-    if m is not None and c is not None:
+    if margin is not None and promo_cost is not None:
+        m = per_id(margin, "margin", chosen, minimum=0, what="series")
+        c = per_id(promo_cost, "promo_cost", chosen, minimum=0, what="series")
         gain = m * (out["lift"].to_numpy() + np.nan_to_num(out["dip"].to_numpy()))
         out["roi"] = np.where(c > 0, (gain - c) / np.where(c > 0, c, 1.0), np.nan)
     return out

@@ -189,9 +189,9 @@ class Knapsack:
         grid, item = self.grid, np.arange(self.grid.n)
         zero = np.zeros(len(self.rows))
         bound, k0 = self._bound(zero)
-        own = grid.best(np.zeros(grid.n), np.zeros(grid.n, np.int64), np.ones(grid.n, bool), item)[
-            0
-        ]
+        floors = bool(self.klo.any() or not self.off.all())
+        free = (np.zeros(grid.n), np.zeros(grid.n, np.int64), np.ones(grid.n, bool), item)
+        own = grid.best(*free)[0] if floors else k0  # the items' own optimum, floors aside
         base_profit = grid.profit(item, k0)
         if np.all(self._usage(item, grid.quantity(item, k0)) <= [r.rhs for r in self.rows]):
             names = {r.name: 0.0 for r in self.rows}
@@ -329,9 +329,10 @@ class Knapsack:
         cand = np.vstack(near)
         ok = (cand[:, 1] >= self.klo[cand[:, 0]]) & (cand[:, 1] <= self.grid.kmax[cand[:, 0]])
         cand = np.unique(cand[ok], axis=0)
-        have = {(int(i), int(k)) for i, k in cols}
-        new = [row for row in cand if (int(row[0]), int(row[1])) not in have]
-        return np.array(new, dtype=np.int64).reshape(-1, 2)
+        # item * width + k + 1 is one integer per (item, k >= -1) pair
+        width = int(max(cols[:, 1].max(initial=0), cand[:, 1].max(initial=0))) + 2
+        have = np.isin(cand[:, 0] * width + cand[:, 1] + 1, cols[:, 0] * width + cols[:, 1] + 1)
+        return cand[~have].astype(np.int64).reshape(-1, 2)
 
     def _rounded(self, cols: np.ndarray, variables: list) -> np.ndarray:
         """An integer plan from the LP: each item's column, the smallest when split.

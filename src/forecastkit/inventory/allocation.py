@@ -27,11 +27,10 @@ __all__ = ["allocate"]
 class _Allocator(ReorderOptimizer):
     """The reorder optimizer with one supply row per product instead of budgets."""
 
-    def __init__(self, available: Mapping[Any, float], product_col: str | None, **kwargs: Any):
+    def __init__(self, available: Mapping[Any, float], products: np.ndarray, **kwargs: Any):
         super().__init__(**kwargs)
         self.available = available
-        self.product_col = product_col
-        self._products: np.ndarray = np.empty(0, dtype=object)
+        self._products = products  # each location's product, in the items' order
 
     def _rows(self, items: Items) -> list[Row]:
         products = self._products
@@ -125,13 +124,12 @@ def allocate(
     frame = frame.assign(max_order=cap)
     allocator = _Allocator(
         supply,
-        product_col,
+        products,
         mip_rel_gap=mip_rel_gap,
         time_limit=time_limit,
         id_col=id_col,
         demand_col=demand_col,
     )
-    allocator._products = products
     plan = allocator.optimize(demand, frame)
     plan = plan.rename(columns={"order_qty": "allocated_qty"}).drop(columns="budget_shadow_price")
     prices = {product: allocator.multipliers_[f"supply_{j}"] for j, product in enumerate(supply)}

@@ -21,6 +21,7 @@ from scipy import special
 
 from forecastkit.errors import DataValidationError, format_values
 from forecastkit.inventory.newsvendor import _continuous_partial_expectations, _frozen_kind
+from forecastkit.inventory.safety import standard_normal_loss
 
 if TYPE_CHECKING:
     from scipy.stats._distn_infrastructure import rv_frozen
@@ -225,7 +226,7 @@ def _closed_form_leftover(frozen: rv_frozen, quantity: np.ndarray) -> np.ndarray
     par = _parameters(frozen)
     x = (quantity - par["loc"]) / par["scale"]
     if name == "norm":
-        partial = special.ndtr(x) * x + np.exp(-0.5 * x**2) / np.sqrt(2.0 * np.pi)
+        partial = standard_normal_loss(x) + x  # E[(x - Z)+] = L(x) + x
     elif name == "gamma":
         xp = np.maximum(x, 0.0)
         partial = xp * special.gammainc(par["a"], xp) - par["a"] * special.gammainc(

@@ -15,31 +15,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from forecastkit._values import per_id
 from forecastkit.data import quantile_column
 from forecastkit.errors import DataValidationError, format_values
 
 __all__ = ["demand_from_quantiles", "protection_demand"]
-
-
-def _periods(periods: int | Mapping | pd.Series, ids: pd.Index) -> np.ndarray:
-    if isinstance(periods, (Mapping, pd.Series)):
-        lookup = pd.Series(periods) if isinstance(periods, Mapping) else periods
-        value = lookup.reindex(ids).to_numpy(dtype=float, na_value=np.nan)
-        missing = np.isnan(value)
-        if missing.any():
-            raise DataValidationError(
-                f"periods has no protection interval for {int(missing.sum())} id(s) "
-                f"{format_values(ids[missing])}; give one for every series."
-            )
-    else:
-        value = np.full(len(ids), float(periods))
-    bad = (value < 1) | (value != np.round(value))
-    if bad.any():
-        raise DataValidationError(
-            f"periods must be whole numbers >= 1 (lead time plus review period); "
-            f"it is not for {format_values(ids[bad])}."
-        )
-    return value.astype(np.int64)
 
 
 def protection_demand(
@@ -107,7 +87,15 @@ def protection_demand(
     dates = paths.groupby(id_col, sort=False)[time_col]
     rank = dates.rank(method="dense").to_numpy() - 1
     ids = pd.Index(pd.unique(paths[id_col]))
-    span = _periods(periods, ids)
+    span = per_id(
+        periods,
+        "periods",
+        ids,
+        minimum=1,
+        integer=True,
+        what="series",
+        unit=" (lead time plus review period, in periods)",
+    )
     have = dates.nunique().reindex(ids).to_numpy()
     short = have < span
     if short.any():

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from forecastkit._values import per_id
 from forecastkit.errors import DataValidationError, DataWarning, format_values
 
 __all__ = ["RS", "SS", "BaseStock", "PolicyState", "SimulationResult", "simulate"]
@@ -77,7 +78,7 @@ class BaseStock:
     level: ArrayLike
 
     def _bind(self, ids: pd.Index) -> tuple[_OrderFn, np.ndarray]:
-        level = _per_item(self.level, "BaseStock.level", ids)
+        level = per_id(self.level, "BaseStock.level", ids)
 
         def order(t: int, ip: np.ndarray, make_state: Any) -> np.ndarray:
             return np.maximum(level - ip, 0.0)
@@ -99,8 +100,8 @@ class SS:
     S: ArrayLike
 
     def _bind(self, ids: pd.Index) -> tuple[_OrderFn, np.ndarray]:
-        low = _per_item(self.s, "SS.s", ids)
-        high = _per_item(self.S, "SS.S", ids)
+        low = per_id(self.s, "SS.s", ids)
+        high = per_id(self.S, "SS.S", ids)
         bad = low > high
         if bad.any():
             raise DataValidationError(
@@ -129,9 +130,18 @@ class RS:
     offset: ArrayLike = 0
 
     def _bind(self, ids: pd.Index) -> tuple[_OrderFn, np.ndarray]:
-        period = _per_item(self.review_period, "RS.review_period", ids, minimum=1, integer=True)
-        offset = _per_item(self.offset, "RS.offset", ids, minimum=0, integer=True)
-        level = _per_item(self.level, "RS.level", ids)
+        period = per_id(
+            self.review_period,
+            "RS.review_period",
+            ids,
+            minimum=1,
+            integer=True,
+            unit=" (in periods)",
+        )
+        offset = per_id(
+            self.offset, "RS.offset", ids, minimum=0, integer=True, unit=" (in periods)"
+        )
+        level = per_id(self.level, "RS.level", ids)
 
         def order(t: int, ip: np.ndarray, make_state: Any) -> np.ndarray:
             review = (t - offset) % period == 0
@@ -208,41 +218,6 @@ class SimulationResult:
 
 
 # --------------------------------------------------------------------------- checks
-def _per_item(
-    value: Any, name: str, ids: pd.Index, *, minimum: float | None = None, integer: bool = False
-) -> np.ndarray:
-    """A scalar, array of length n_items or Series keyed by id, as a checked float array."""
-    if isinstance(value, pd.Series):
-        missing = ids[~ids.isin(value.index)]
-        if len(missing) or not value.index.is_unique:
-            raise DataValidationError(
-                f"{name} is a Series that lacks items {format_values(missing)} or repeats "
-                "ids; index it by item id, one value per item."
-            )
-        value = value.reindex(ids).to_numpy()
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise DataValidationError(f"{name} must be numeric, got {value!r}.") from err
-    if arr.ndim == 0:
-        arr = np.full(len(ids), float(arr))
-    if arr.shape != (len(ids),):
-        raise DataValidationError(
-            f"{name} has shape {arr.shape} but there are {len(ids)} items; pass one value, "
-            f"one value per item (shape ({len(ids)},)) or a Series indexed by item id."
-        )
-    bad = ~np.isfinite(arr) | (False if minimum is None else arr < minimum)
-    bad |= integer & (arr != np.round(arr))
-    if bad.any():
-        rule = "finite" if minimum is None else f"finite and >= {minimum:g}"
-        rule = f"an integer >= {minimum:g} (in periods)" if integer else rule
-        raise DataValidationError(
-            f"{name} must be {rule}; items {format_values(ids[bad])} have "
-            f"{format_values(arr[bad].tolist())}."
-        )
-    return arr.astype(np.int64) if integer else arr
-
-
 def _check_demand(cube: np.ndarray, ids: pd.Index) -> np.ndarray:
     bad = ~np.isfinite(cube) | (cube < 0)
     if bad.any():
@@ -656,7 +631,7 @@ def simulate(
     opts |= {"time_col": time_col, "target_col": target_col, "sample_col": sample_col}
     cube, item_ids = _demand(demand, ids, opts)
     costs = {
-        key: _per_item(value, name, item_ids, minimum=0)
+        key: per_id(value, name, item_ids, minimum=0)
         for key, value, name in (
             ("h", holding_cost, "holding_cost"),
             ("p", stockout_cost, "stockout_cost"),
@@ -664,7 +639,7 @@ def simulate(
             ("c", unit_cost, "unit_cost"),
         )
     }
-    lead = _per_item(lead_time, "lead_time", item_ids, minimum=0, integer=True)
+    lead = per_id(lead_time, "lead_time", item_ids, minimum=0, integer=True, unit=" (in periods)")
     if int(warmup) != warmup or not 0 <= warmup < cube.shape[2]:
         raise DataValidationError(
             f"warmup must be an integer in [0, {cube.shape[2]}) (fewer than the "
@@ -672,7 +647,7 @@ def simulate(
         )
     order, start = _bind_policy(policy, item_ids)
     if initial_on_hand is not None:
-        start = _per_item(initial_on_hand, "initial_on_hand", item_ids, minimum=0)
+        start = per_id(initial_on_hand, "initial_on_hand", item_ids, minimum=0)
     system = _System(cube.shape[0], lead, start, bool(lost_sales), item_ids)
     sums, batches, traj = _run(cube, order, system, costs, int(warmup), bool(keep_trajectory))
     per_item, total, path_costs = _summarize(
