@@ -8,7 +8,7 @@ import pytest
 
 import forecastkit as fk
 from forecastkit.errors import DataValidationError, InvalidParameterError
-from forecastkit.promo import evaluate
+from forecastkit.promo import cleanse_promotions, evaluate
 
 DAYS = pd.date_range("2024-01-01", periods=70, freq="D")
 WEEK = np.array([10.0, 12, 11, 13, 9, 20, 25])
@@ -65,9 +65,9 @@ def test_baseline_uses_no_data_from_the_window_or_after():
         def __init__(self):
             self.inner = _naive()
 
-        def fit(self, df):
+        def fit(self, df, **cols):
             seen["last"] = df["ds"].max()
-            self.inner.fit(df)
+            self.inner.fit(df, **cols)
             self.freq_ = self.inner.freq_
             return self
 
@@ -103,3 +103,72 @@ def test_errors():
         evaluate(sales, DAYS[56], DAYS[62], forecaster=_naive(), margin={"A": 1.0}, promo_cost=1)
     with pytest.raises(DataValidationError, match="negative"):
         evaluate(sales.assign(y=-1.0), DAYS[56], DAYS[62], forecaster=_naive())
+
+
+# ---------------------------------------------------------------- cleansing
+def _with_earlier_promo():
+    # 10 a day for 70 days; an earlier promotion (days 14-20) sold 30 a day,
+    # the evaluated one (days 56-62) 25 a day; both flagged in "promo"
+    y = np.full(70, 10.0)
+    y[14:21], y[56:63] = 30.0, 25.0
+    flag = np.zeros(70, dtype=int)
+    flag[14:21] = flag[56:63] = 1
+    return pd.DataFrame({"unique_id": "A", "ds": DAYS, "y": y, "promo": flag})
+
+
+def test_earlier_promotions_are_cleansed_before_the_baseline_is_fitted():
+    sales = _with_earlier_promo()
+    mean_model = fk.StatsForecaster(season_length=7, models=["mean"])
+    # as it is, the historic mean is (49 x 10 + 7 x 30) / 56 = 12.5 a day:
+    # baseline 87.5 over the 7 days, lift 175 - 87.5 = 87.5 (biased low)
+    raw = evaluate(sales, DAYS[56], DAYS[62], forecaster=mean_model)
+    assert raw.loc[0, "baseline"] == pytest.approx(87.5)
+    # cleansed, the earlier promotion's days take their weekdays' regular 10:
+    # baseline 70, lift 7 x 15 = 105, the true lift
+    clean = evaluate(sales, DAYS[56], DAYS[62], forecaster=mean_model, promo_col="promo")
+    assert clean.loc[0, "baseline"] == pytest.approx(70.0)
+    assert clean.loc[0, "lift"] == pytest.approx(105.0)
+
+
+def test_cleanse_uses_the_same_weekday_of_the_neighbouring_weeks():
+    sales = _with_earlier_promo().iloc[:42].copy()
+    sales.loc[[7, 28, 35], "y"] = [12.0, 16.0, 20.0]  # days 14-20's weekday neighbours
+    out = cleanse_promotions(sales, "promo")
+    # day 14 (a Monday): same weekday at days 7, 0 (before; -21 and -28 are
+    # outside the data) and 21, 28, 35 (after; 42 is outside): values 12, 10,
+    # 10, 16, 20 -> mean 13.6; day 15 has 10 everywhere around it
+    assert out.loc[14, "y"] == pytest.approx(13.6)
+    assert out.loc[15, "y"] == pytest.approx(10.0)
+    # unflagged days are left alone, and the flag is kept
+    assert out.loc[7, "y"] == 12.0 and out["promo"].sum() == 7
+
+
+def test_cleanse_falls_back_to_the_series_mean_and_keeps_always_promoted_series(caplog):
+    days = pd.date_range("2024-01-01", periods=9, freq="D")
+    a = pd.DataFrame({"unique_id": "A", "ds": days, "y": [4.0] * 8 + [20.0]})
+    a["promo"] = [0] * 8 + [1]
+    b = pd.DataFrame({"unique_id": "B", "ds": days, "y": 7.0, "promo": 1})
+    frame = pd.concat([a, b], ignore_index=True)
+    # weekly neighbours of A's day 8 (offsets +-7, ...) : day 1 -> 4
+    with caplog.at_level("WARNING", logger="forecastkit.promo"):
+        out = cleanse_promotions(frame, "promo")
+    assert out.loc[8, "y"] == 4.0
+    # B is on promotion every day: nothing to learn its regular sales from
+    assert (out.loc[out["unique_id"] == "B", "y"] == 7.0).all()
+    assert "every period" in caplog.text and "['B']" in caplog.text
+    # a one-period season: the neighbours are days 4-7 (all 4); no neighbour
+    # at all (neighbours outside the data) -> the series' regular mean
+    assert cleanse_promotions(frame, "promo", season_length=1).loc[8, "y"] == 4.0
+    short = frame[frame["ds"] >= days[4]]
+    assert cleanse_promotions(short, "promo", season_length=7).loc[4, "y"] == 4.0
+
+
+def test_cleanse_errors_name_the_column_and_series():
+    sales = _with_earlier_promo()
+    with pytest.raises(DataValidationError, match="'promotion'"):
+        cleanse_promotions(sales, "promotion")
+    bad = sales.assign(promo=sales["promo"] * 2)
+    with pytest.raises(DataValidationError, match=r"other than 0/1 in series \['A'\]"):
+        evaluate(bad, DAYS[56], DAYS[62], forecaster=_naive(), promo_col="promo")
+    with pytest.raises(InvalidParameterError, match="neighbours"):
+        cleanse_promotions(sales, "promo", neighbours=0)

@@ -10,7 +10,10 @@ The public API, from sales history to purchase orders:
   with promotion, price, weather and event features), :class:`SeasonalNaive`
   (baseline);
 * evaluation: :func:`evaluate`, :func:`backtest`;
-* promotions: :func:`forecastkit.promo.evaluate` (measured lift, dip, ROI);
+* promotions and festivals: :func:`forecastkit.promo.plan` (what-if units,
+  revenue, margin, ROI), :func:`forecastkit.promo.evaluate` (measured lift,
+  dip, ROI), :func:`forecastkit.promo.festival_orders` (the festival stock
+  build by order date);
 * inventory: :class:`ReorderOptimizer` (order plans under budgets, MOQs,
   case packs and capacity), :func:`simulate` (policy simulation),
   :func:`newsvendor_normal`, :func:`newsvendor_poisson`; the rest of the

@@ -1,4 +1,4 @@
-"""Promotion and festival planning: the measured effect of a past promotion.
+"""The measured effect of a past promotion (:func:`forecastkit.promo.evaluate`).
 
 :func:`evaluate` answers "what did that promotion bring?": it fits a
 forecaster only on the history before the promotion, forecasts what would
@@ -24,7 +24,7 @@ from forecastkit._values import per_id
 from forecastkit.data import prepare
 from forecastkit.errors import DataValidationError, InvalidParameterError, format_values
 
-__all__ = ["evaluate"]
+__all__ = ["cleanse_promotions", "evaluate"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ def evaluate(
     promo_cost: float | Mapping | pd.Series | None = None,
     forecaster: Any = None,
     *,
+    promo_col: str | None = None,
     n_paths: int = 500,
     level: float = 0.9,
     seed: int = 0,
@@ -80,6 +81,12 @@ def evaluate(
         Any forecastkit forecaster with ``fit``, ``predict`` and
         ``sample_paths`` (default :class:`~forecastkit.StatsForecaster` with
         its defaults). It is fitted here, on the pre-promotion history.
+    promo_col : str, optional
+        A 0/1 column of ``df`` flagging the days each series was on
+        promotion. Earlier promotions in the history are then cleansed
+        before the baseline is fitted (:func:`cleanse_promotions`), so that
+        they do not lift the baseline and shrink the measured lift. Without
+        it, the history is used as it is.
     n_paths, level, seed : int, float, int
         Sample paths for the interval, its coverage, and their seed.
     id_col, time_col, target_col : str
@@ -106,7 +113,7 @@ def evaluate(
     >>> out[["lift", "dip", "roi"]].round(2).to_dict("records")
     [{'lift': 105.0, 'dip': -12.0, 'roi': 1.79}]
     """
-    frame = _check_frame(df, id_col, time_col, target_col)
+    frame, freq = _check_frame(df, id_col, time_col, target_col, promo_col)
     t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
     if t1 < t0:
         raise InvalidParameterError(f"end ({t1.date()}) is before start ({t0.date()}).")
@@ -121,6 +128,7 @@ def evaluate(
             f"{len(missing)} series have no history before {t0.date()}: "
             f"{format_values(missing)}; a baseline needs data from before the promotion."
         )
+    cols = {"id_col": id_col, "time_col": time_col, "target_col": target_col}
     if forecaster is None:
         from forecastkit.timeseries import StatsForecaster
 
@@ -130,7 +138,16 @@ def evaluate(
             f"forecaster {type(forecaster).__name__} needs fit, predict and sample_paths "
             "(the lift interval comes from sample paths); use StatsForecaster or LGBMForecaster."
         )
-    forecaster.fit(history)
+    if promo_col is not None:
+        history = _cleanse(
+            history,
+            promo_col,
+            freq=freq,
+            season_length=None,
+            neighbours=4,
+            cols=(id_col, time_col, target_col),
+        )
+    forecaster.fit(history[[id_col, time_col, target_col]], **cols)
     freq = forecaster.freq_
     last = history.groupby(id_col)[time_col].max()
     dip_end = t1 + int(dip_window) * pd.tseries.frequencies.to_offset(freq)
@@ -149,16 +166,157 @@ def evaluate(
     )
 
 
-def _check_frame(df: pd.DataFrame, id_col: str, time_col: str, target_col: str) -> pd.DataFrame:
+def _check_frame(
+    df: pd.DataFrame, id_col: str, time_col: str, target_col: str, promo_col: str | None
+) -> tuple[pd.DataFrame, str]:
     """The sales through :func:`forecastkit.prepare`: checked, on a complete grid.
 
     Negative sales are an error here (a lift measured on clipped data would
-    be wrong), missing periods are zero sales, as everywhere else.
+    be wrong), missing periods are zero sales (and no promotion), as
+    everywhere else.
     """
+    keep = [id_col, time_col, target_col]
+    if promo_col is not None:
+        if promo_col not in df.columns:
+            raise DataValidationError(
+                f"promo_col {promo_col!r} is not a column of df (columns: "
+                f"{format_values(list(df.columns), 10)}); pass the 0/1 promotion flag's name."
+            )
+        keep.append(promo_col)
     prepared = prepare(
-        df, id_col=id_col, time_col=time_col, target_col=target_col, negative="error"
+        df[keep],
+        id_col=id_col,
+        time_col=time_col,
+        target_col=target_col,
+        negative="error",
+        exog_missing="zero",
     )
-    return prepared.df[[id_col, time_col, target_col]]
+    frame = prepared.df[keep]
+    if promo_col is not None:
+        frame = frame.assign(**{promo_col: _flags(frame, promo_col, id_col, time_col)})
+    return frame, prepared.freq
+
+
+def _flags(frame: pd.DataFrame, promo_col: str, id_col: str, time_col: str) -> np.ndarray:
+    """The promotion column as booleans; anything but 0/1 (or True/False) is an error."""
+    values = pd.to_numeric(frame[promo_col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isin(values, (0.0, 1.0))
+    if bad.any():
+        rows = frame[bad]
+        raise DataValidationError(
+            f"promo_col {promo_col!r} has {int(bad.sum())} value(s) other than 0/1 in series "
+            f"{format_values(pd.unique(rows[id_col]))} (dates "
+            f"{format_values(pd.DatetimeIndex(rows[time_col]))}); flag promotion days with 1 "
+            "and the others with 0."
+        )
+    return values == 1.0
+
+
+def cleanse_promotions(
+    df: pd.DataFrame,
+    promo_col: str,
+    *,
+    season_length: int | None = None,
+    neighbours: int = 4,
+    id_col: str = "unique_id",
+    time_col: str = "ds",
+    target_col: str = "y",
+) -> pd.DataFrame:
+    """Replace the sales of promotion days by those of comparable regular days.
+
+    A baseline fitted on a history with promotions in it learns their lift
+    as part of normal demand. Each flagged period's sales are replaced by the
+    mean of the same series' unflagged periods at the same position of the
+    season, up to ``neighbours`` seasons before and after (daily data: the
+    same weekday in the four weeks either side). A period with no such
+    neighbour gets the mean of all the series' unflagged periods; a series
+    that is always on promotion is left as it is (with a warning).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Sales with ``id_col, time_col, target_col`` and ``promo_col`` (0/1),
+        checked by :func:`forecastkit.prepare`.
+    promo_col : str
+        The promotion flag.
+    season_length : int, optional
+        Seasonal period whose position is matched: default 7 for daily data
+        (the weekday), else 1 (the nearest periods).
+    neighbours : int, default=4
+        Seasons looked at on each side.
+    id_col, time_col, target_col : str
+        Column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The prepared frame (complete grid, sorted) with the promotion
+        periods' ``target_col`` replaced; the flag column is kept.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> days = pd.date_range("2024-01-01", periods=21, freq="D")
+    >>> sales = pd.DataFrame({"unique_id": "A", "ds": days, "y": [10.0] * 21,
+    ...                       "promo": [0] * 21})
+    >>> sales.loc[7, ["y", "promo"]] = [30.0, 1]    # a one-day promotion on a Monday
+    >>> sales.loc[14, "y"] = 13.0                   # the next Monday sold 13
+    >>> cleanse_promotions(sales, "promo").loc[7, "y"]   # mean of the Mondays 10 and 13
+    np.float64(11.5)
+    """
+    frame, freq = _check_frame(df, id_col, time_col, target_col, promo_col)
+    return _cleanse(
+        frame,
+        promo_col,
+        freq=freq,
+        season_length=season_length,
+        neighbours=neighbours,
+        cols=(id_col, time_col, target_col),
+    )
+
+
+def _cleanse(
+    frame: pd.DataFrame,
+    promo_col: str,
+    *,
+    freq: str,
+    season_length: int | None,
+    neighbours: int,
+    cols: tuple[str, str, str],
+) -> pd.DataFrame:
+    """:func:`cleanse_promotions` on a prepared frame (sorted, complete grid, boolean flag)."""
+    id_col, _, target_col = cols
+    if int(neighbours) != neighbours or neighbours < 1:
+        raise InvalidParameterError(f"neighbours must be a whole number >= 1, got {neighbours!r}.")
+    season = season_length or (7 if freq in ("D", "1D") else 1)
+    flag = frame[promo_col].to_numpy(dtype=bool)
+    if not flag.any():
+        return frame
+    y = frame[target_col].to_numpy(dtype=float)
+    codes = pd.factorize(frame[id_col])[0]
+    rows = np.flatnonzero(flag)
+    steps = season * np.concatenate((-np.arange(1, neighbours + 1), np.arange(1, neighbours + 1)))
+    near = rows[:, None] + steps[None, :]
+    inside = (near >= 0) & (near < len(y))
+    near = np.where(inside, near, 0)
+    usable = inside & (codes[near] == codes[rows][:, None]) & ~flag[near]
+    total = np.where(usable, y[near], 0.0).sum(axis=1)
+    count = usable.sum(axis=1)
+    regular = pd.Series(np.where(flag, np.nan, y)).groupby(codes).transform("mean").to_numpy()
+    fill = np.where(count > 0, total / np.maximum(count, 1), regular[rows])
+    always = np.isnan(fill)
+    if always.any():
+        logger.warning(
+            "%d series are on promotion in every period of the history; their sales are used "
+            "as they are: %s",
+            len(np.unique(codes[rows[always]])),
+            format_values(pd.unique(frame[id_col].to_numpy()[rows[always]])),
+        )
+    y = y.copy()
+    y[rows[~always]] = fill[~always]
+    out = frame.copy()
+    out[target_col] = y
+    return out
 
 
 def _choose(frame: pd.DataFrame, ids: Sequence[Any] | None, id_col: str) -> pd.Index:
@@ -202,7 +360,7 @@ def _summarise(
             f"{format_values(chosen[short.to_numpy()])}; the lift needs the whole window."
         )
     baseline = _window_sum(mean, "yhat", t0, t1, id_col, time_col).reindex(chosen)
-    path_sum = _window_sum(paths, "y", t0, t1, [id_col, "sample"], time_col)
+    path_sum = _window_sum(paths, target_col, t0, t1, [id_col, "sample"], time_col)
     tail = (1 - level) / 2
     q = path_sum.groupby(level=0).quantile([tail, 1 - tail]).unstack().reindex(chosen)
     dips = _dip(frame, mean, (t1, dip_end), chosen, cols)
