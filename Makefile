@@ -30,6 +30,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -p no:cacheprovider --nbmake notebooks
 
 # The suite again on pandas 2.x (forecastkit supports pandas >= 2.0; the
 # benchmark peers still need pandas < 3).

@@ -231,8 +231,8 @@ def test_protection_demand_custom_columns_and_no_mutation():
     ("change", "periods", "match"),
     [
         (None, {"A": 4, "B": 3}, r"fewer forecast periods .*\['A'\]"),
-        ("nan", 2, r"1 NaN or negative value\(s\) in series \['B'\]"),
-        ("negative", 2, r"1 NaN or negative value\(s\) in series \['B'\]"),
+        ("nan", 2, r"1 NaN, infinite or negative value\(s\) in series \['B'\]"),
+        ("negative", 2, r"1 NaN, infinite or negative value\(s\) in series \['B'\]"),
         (None, 0, r"periods must be an integer >= 1"),
         (None, 1.5, r"periods must be an integer >= 1"),
         (None, {"A": 2}, r"periods lacks series \['B'\]"),

@@ -17,10 +17,14 @@ The public API, from sales history to purchase orders:
 * inventory: :class:`ReorderOptimizer` (order plans under budgets, MOQs,
   case packs and capacity), :func:`simulate` (policy simulation),
   :func:`newsvendor_normal`, :func:`newsvendor_poisson`; the rest of the
-  formulas live in :mod:`forecastkit.inventory`.
+  formulas live in :mod:`forecastkit.inventory`;
+* persistence: every estimator's ``save(path)``, :func:`load`,
+  :func:`read_metadata`;
+* plots: :mod:`forecastkit.plotting` (forecasts with quantile bands,
+  backtest errors, projected stock, the budget curve; needs matplotlib).
 """
 
-from forecastkit import promo
+from forecastkit import plotting, promo
 from forecastkit._version import __version__
 from forecastkit.calendar import BUILTIN_FESTIVALS, EventCalendar
 from forecastkit.data import (
@@ -42,11 +46,13 @@ from forecastkit.errors import (
     InsufficientDataError,
     InvalidParameterError,
     MissingDependencyError,
+    ModelFileError,
     NotFittedError,
 )
 from forecastkit.evaluate import BacktestResult, backtest, evaluate
 from forecastkit.inventory import ReorderOptimizer, newsvendor_normal, newsvendor_poisson, simulate
 from forecastkit.ml import LGBMForecaster
+from forecastkit.persist import load, read_metadata
 from forecastkit.timeseries import SeasonalNaive, StatsForecaster
 
 __all__ = [
@@ -62,6 +68,7 @@ __all__ = [
     "InvalidParameterError",
     "LGBMForecaster",
     "MissingDependencyError",
+    "ModelFileError",
     "NotFittedError",
     "PreparationReport",
     "PreparedData",
@@ -79,6 +86,9 @@ __all__ = [
     "newsvendor_normal",
     "newsvendor_poisson",
     "prepare",
+    "load",
+    "plotting",
+    "read_metadata",
     "promo",
     "quantile_column",
     "simulate",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import inspect
+import os
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from forecastkit.errors import InvalidParameterError
@@ -36,3 +39,48 @@ class ParamsMixin:
                 )
             setattr(self, key, value)
         return self
+
+    def save(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        compress: bool = True,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Path:
+        """Save the estimator, fitted or not, to a model file.
+
+        The file records the forecastkit version, the class and the library
+        versions; :func:`forecastkit.load` reads it back. The write is atomic
+        (a temporary file renamed over ``path``). See
+        :func:`forecastkit.persist.save` for the format.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination file (e.g. ``"model.fkm"``); its directory must exist.
+        compress : bool, default=True
+            Deflate the pickled model.
+        metadata : mapping, optional
+            JSON-serializable information to store with it (a run id, a date).
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> import forecastkit as fk
+        >>> from forecastkit.persist import load
+        >>> data = fk.make_retail_demand(n_series=3, periods=60, seed=0)
+        >>> model = fk.SeasonalNaive(season_length=7).fit(data.sales)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = model.save(pathlib.Path(tmp) / "naive.fkm")
+        ...     restored = load(path)
+        >>> path.name, restored.get_params() == model.get_params()
+        ('naive.fkm', True)
+        """
+        from forecastkit.persist import save  # here: persist imports the estimators' modules
+
+        return save(self, path, compress=compress, metadata=metadata)

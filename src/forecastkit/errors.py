@@ -22,6 +22,7 @@ __all__ = [
     "InsufficientDataError",
     "InvalidParameterError",
     "MissingDependencyError",
+    "ModelFileError",
     "NotFittedError",
     "format_values",
 ]
@@ -53,6 +54,11 @@ class NotFittedError(ForecastkitError, ValueError, AttributeError):
 
 class MissingDependencyError(ForecastkitError, ImportError):
     """An optional dependency is needed for this feature but is not installed."""
+
+
+class ModelFileError(ForecastkitError, ValueError):
+    """A saved model file cannot be loaded: not a forecastkit file, damaged, or
+    written by an incompatible forecastkit version."""
 
 
 class ForecastkitWarning(UserWarning):

@@ -29,6 +29,7 @@ from forecastkit.inventory.newsvendor import (
 )
 from forecastkit.inventory.optimizer import ReorderOptimizer
 from forecastkit.inventory.policy import OptimizerPolicy
+from forecastkit.inventory.projection import budget_curve, project_stock
 from forecastkit.inventory.safety import (
     safety_stock_csl,
     safety_stock_fill_rate,
@@ -45,6 +46,8 @@ from forecastkit.inventory.simulate import (
 from forecastkit.inventory.ss import ss_cost, ss_poisson
 
 __all__ = [
+    "budget_curve",
+    "project_stock",
     "RS",
     "SS",
     "BaseStock",

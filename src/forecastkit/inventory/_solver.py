@@ -204,4 +204,7 @@ def solve(
         for name, row in _named_rows(problem).items():
             duals[name] = sense * float(row_dual[row.index])
     logger.debug("HiGHS: %s, objective %.6g, gap %.3g", status, objective, gap)
+    # the solution is read: drop the live HiGHS handle, so that the problem
+    # (kept as ReorderOptimizer.model_) can be pickled and saved
+    problem.solverModel = None
     return SolveResult(status, objective, gap, bound, duals)

@@ -18,6 +18,7 @@ import pandas as pd
 from forecastkit._values import per_id
 from forecastkit.data import quantile_column
 from forecastkit.errors import DataValidationError, format_values
+from forecastkit.inventory._paths import path_values
 
 __all__ = ["demand_from_quantiles", "protection_demand"]
 
@@ -72,18 +73,9 @@ def protection_demand(
     0         A       0     3.0
     1         A       1     9.0
     """
-    for col in (id_col, sample_col, time_col, target_col):
-        if col not in paths.columns:
-            raise DataValidationError(
-                f"paths has no column {col!r}; pass the frame a forecaster's sample_paths returns."
-            )
-    values = pd.to_numeric(paths[target_col]).to_numpy(dtype=float, na_value=np.nan)
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        raise DataValidationError(
-            f"paths column {target_col!r} has {int(bad.sum())} NaN or negative value(s) in "
-            f"series {format_values(pd.unique(paths[id_col][bad]))}."
-        )
+    values = path_values(
+        paths, id_col=id_col, sample_col=sample_col, time_col=time_col, target_col=target_col
+    )
     dates = paths.groupby(id_col, sort=False)[time_col]
     rank = dates.rank(method="dense").to_numpy() - 1
     ids = pd.Index(pd.unique(paths[id_col]))

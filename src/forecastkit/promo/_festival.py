@@ -48,6 +48,7 @@ from forecastkit._values import per_id
 from forecastkit.calendar import BUILTIN_FESTIVALS, EventCalendar
 from forecastkit.errors import DataValidationError, InvalidParameterError, format_values
 from forecastkit.inventory._items import read_items
+from forecastkit.inventory._paths import path_values
 from forecastkit.inventory.optimizer import ReorderOptimizer
 
 __all__ = ["festival_orders"]
@@ -204,7 +205,9 @@ def festival_orders(
     1         A          523.8       6.4       517.4
     """
     optimizer = _check_optimizer(optimizer, id_col)
-    values = _check_paths(paths, id_col, time_col, sample_col, target_col)
+    values = path_values(
+        paths, id_col=id_col, sample_col=sample_col, time_col=time_col, target_col=target_col
+    )
     parsed = read_items(items, id_col=id_col, service_level=optimizer.service_level)
     ids = parsed.ids
     lead = _lead_times(items, ids)
@@ -252,33 +255,6 @@ def _check_optimizer(optimizer: Any, id_col: str) -> ReorderOptimizer:
             f"paths are keyed by id_col, so build the optimizer with id_col={id_col!r}."
         )
     return optimizer
-
-
-def _check_paths(
-    paths: Any, id_col: str, time_col: str, sample_col: str, target_col: str
-) -> np.ndarray:
-    """The target values of ``paths`` (finite, >= 0) after checking its columns."""
-    if not isinstance(paths, pd.DataFrame):
-        raise DataValidationError(f"paths must be a pandas DataFrame, got {type(paths).__name__}.")
-    missing = [c for c in (id_col, sample_col, time_col, target_col) if c not in paths.columns]
-    if missing:
-        raise DataValidationError(
-            f"paths has no column(s) {format_values(missing)}; pass the frame a forecaster's "
-            f"sample_paths returns ({id_col!r}, {sample_col!r}, {time_col!r}, {target_col!r}) "
-            "or set id_col=, sample_col=, time_col=, target_col=."
-        )
-    try:
-        values = pd.to_numeric(paths[target_col]).to_numpy(dtype=float, na_value=np.nan)
-    except (TypeError, ValueError) as err:
-        raise DataValidationError(f"paths column {target_col!r} is not numeric: {err}.") from err
-    bad = ~np.isfinite(values) | (values < 0)
-    if bad.any():
-        raise DataValidationError(
-            f"paths column {target_col!r} has {int(bad.sum())} NaN, infinite or negative "
-            f"value(s) in series {format_values(pd.unique(paths[id_col][bad]))}; demand "
-            "samples must be finite and >= 0."
-        )
-    return values
 
 
 def _lead_times(items: pd.DataFrame, ids: pd.Index) -> np.ndarray:
