@@ -15,7 +15,7 @@ from forecastkit.errors import (
     InsufficientDataError,
     InvalidParameterError,
 )
-from forecastkit.evaluate import backtest
+from forecastkit.evaluate import backtest, score_by_horizon
 from forecastkit.timeseries import SeasonalNaive
 
 
@@ -641,3 +641,43 @@ def test_fit_kwargs_reach_fit_and_series_ending_inside_a_window_are_left_out():
         metrics=["mae"],
     )
     assert len(plain.forecasts[plain.forecasts["unique_id"] == "c"]) == 1
+
+
+# ---------------------------------------------------------------- by horizon
+def test_score_by_horizon_pools_windows_step_by_step():
+    # two series, two cutoffs, two steps each; yhat is always 10
+    rows = []
+    for cutoff, actual in (
+        ("2024-01-02", {"A": [12, 16], "B": [9, 4]}),
+        ("2024-01-04", {"A": [10, 14], "B": [11, 2]}),
+    ):
+        start = pd.Timestamp(cutoff) + pd.Timedelta(days=1)
+        for sku, ys in actual.items():
+            for k, y in enumerate(ys):
+                rows.append((sku, pd.Timestamp(cutoff), start + pd.Timedelta(days=k), y))
+    fc = pd.DataFrame(rows, columns=["unique_id", "cutoff", "ds", "y"]).assign(yhat=10.0)
+    fc = fc.sample(frac=1, random_state=0)  # row order must not matter
+    out = score_by_horizon(fc, ["mae", "bias"])
+    # step 1: A errors 2, 0 -> MAE 1; B errors 1, 1 -> 1; mean over series 1.0
+    # step 2: A errors 6, 4 -> 5; B errors 6, 8 -> 7; mean 6.0
+    mae = out[out["metric"] == "mae"].set_index("horizon")["yhat"]
+    assert mae.to_dict() == {1: 1.0, 2: 6.0}
+    # bias = mean(yhat - y): step 1 A -1, B +0 (1 and -1) -> -0.5; step 2 A -5, B +7 -> 1.0
+    bias = out[out["metric"] == "bias"].set_index("horizon")["yhat"]
+    assert bias.to_dict() == {1: -0.5, 2: 1.0}
+
+
+def test_score_by_horizon_errors():
+    fc = pd.DataFrame(
+        {
+            "unique_id": "A",
+            "cutoff": pd.Timestamp("2024-01-02"),
+            "ds": pd.date_range("2024-01-03", periods=2),
+            "y": [1.0, 2.0],
+            "yhat": [1.0, 1.0],
+        }
+    )
+    with pytest.raises(DataValidationError, match="'mase'"):
+        score_by_horizon(fc, "mase")
+    with pytest.raises(DataValidationError, match="no column 'naive'"):
+        score_by_horizon(fc, "mae", models=["naive"])

@@ -314,25 +314,13 @@ def _backtest_errors(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Metric per model over all windows and steps, and per model and horizon step.
 
-    The horizon step of a row is its period's rank after its cutoff within its
-    series (1 = the first period after the cutoff); the scores themselves come
-    from :func:`forecastkit.evaluate.evaluate` (``agg="mean"``).
+    Both come from :mod:`forecastkit.evaluate`: :func:`~forecastkit.evaluate.evaluate`
+    (``agg="mean"``) over every row, :func:`~forecastkit.evaluate.score_by_horizon`
+    per step.
     """
-    from forecastkit.evaluate import evaluate
+    from forecastkit.evaluate import evaluate, score_by_horizon
 
     id_col, time_col, target_col = cols["id_col"], cols["time_col"], cols["target_col"]
-
-    def score(rows: pd.DataFrame, column: str) -> float:
-        means = evaluate(
-            rows[[id_col, target_col, column]],
-            [metric],
-            models=[column],
-            agg="mean",
-            id_col=id_col,
-            target_col=target_col,
-        )
-        return float(means[column].iloc[0])
-
     overall, by_step = [], []
     for label, frame, column in _backtest_frames(results, models):
         frame = _require(
@@ -342,11 +330,20 @@ def _backtest_errors(
             "pass BacktestResult objects or result.forecasts (with models= naming the "
             "forecast columns).",
         )
-        step = frame.groupby([id_col, "cutoff"], sort=False)[time_col].rank(method="dense")
-        overall.append({"model": label, metric: score(frame, column)})
-        for h, rows in frame.groupby(step.astype(np.int64).to_numpy(), sort=True):
-            by_step.append({"model": label, "horizon": int(h), metric: score(rows, column)})
-    return pd.DataFrame(overall), pd.DataFrame(by_step)
+        mean = evaluate(
+            frame[[id_col, target_col, column]],
+            [metric],
+            models=[column],
+            agg="mean",
+            id_col=id_col,
+            target_col=target_col,
+        )
+        overall.append({"model": label, metric: float(mean[column].iloc[0])})
+        steps = score_by_horizon(frame, metric, models=[column], **cols)
+        by_step.append(
+            pd.DataFrame({"model": label, "horizon": steps["horizon"], metric: steps[column]})
+        )
+    return pd.DataFrame(overall), pd.concat(by_step, ignore_index=True)
 
 
 def plot_backtest(

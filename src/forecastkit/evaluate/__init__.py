@@ -1,6 +1,7 @@
 """Forecast evaluation: accuracy metrics on long frames and rolling-origin backtests."""
 
 from forecastkit.evaluate.backtest import BacktestResult, backtest
+from forecastkit.evaluate.horizon import score_by_horizon
 from forecastkit.evaluate.metrics import (
     bias,
     coverage,
@@ -29,6 +30,7 @@ __all__ = [
     "rmse",
     "rmsse",
     "scaled_pinball",
+    "score_by_horizon",
     "smape",
     "wape",
     "wrmsse",
