@@ -403,17 +403,57 @@ def _single_precision_is_safe(Yt: np.ndarray) -> bool:
     ``rms(y) < 1000 * mean |y_t - y_{t-1}|`` for every series of the block
     (constant series, whose errors are exactly 0, pass). Otherwise float64.
     """
-    if Yt.shape[0] < 2:
-        return False
-    rms = np.sqrt(np.mean(Yt**2, axis=0))
-    change = np.mean(np.abs(np.diff(Yt, axis=0)), axis=0)
-    return bool(np.all((rms < _SINGLE_PRECISION_RATIO * change) | (change == 0)))
+    return bool(np.all(_single_precision_columns(Yt)))
 
 
-def _search(ck: _Chunk, spec: _Spec, passes: tuple) -> dict[str, np.ndarray]:
-    """Coordinate grid search of the per-series parameters minimising the one-step SSE."""
+def _single_precision_columns(Yt: np.ndarray, starts: np.ndarray | None = None) -> np.ndarray:
+    """:func:`_single_precision_is_safe` per column, from each column's row ``starts``.
+
+    Decided per series on its own values, so that a series is searched in
+    the same precision whatever other series share its block.
+    """
+    steps, c = Yt.shape
+    starts = np.zeros(c, dtype=np.int64) if starts is None else starts
+    n = steps - starts
+    inside = np.arange(steps)[:, None] >= starts[None, :]
+    rms = np.sqrt(np.where(inside, Yt**2, 0.0).sum(axis=0) / np.maximum(n, 1))
+    moves = np.where(inside[:-1], np.abs(np.diff(Yt, axis=0)), 0.0).sum(axis=0)  # both inside
+    change = moves / np.maximum(n - 1, 1)
+    return (n >= 2) & ((rms < _SINGLE_PRECISION_RATIO * change) | (change == 0))
+
+
+def _search_rows(
+    Y: np.ndarray,
+    block: np.ndarray,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    spec: _Spec,
+    passes: tuple,
+    ck: _Chunk,
+) -> dict[str, np.ndarray]:
+    """:func:`_search` of a block, each row in its own precision (float32 where safe).
+
+    Decided per series, so that a series' parameters do not depend on the
+    other series of its block; a mixed block is searched in two parts.
+    """
+    single = _single_precision_columns(ck.Yt, starts[block] - ck.t0)
+    if single.all() or not single.any():
+        return _search(ck, spec, passes, bool(single.all()))
+    chosen: dict[str, np.ndarray] = {}
+    for mask, precision in ((single, True), (~single, False)):
+        part, _, _ = _make_chunk(Y, block[mask], starts, lengths, spec)
+        for key, value in _search(part, spec, passes, precision).items():
+            chosen.setdefault(key, np.empty(block.size))[mask] = value
+    return chosen
+
+
+def _search(ck: _Chunk, spec: _Spec, passes: tuple, single: bool) -> dict[str, np.ndarray]:
+    """Coordinate grid search of the per-series parameters minimising the one-step SSE.
+
+    ``single``: search in float32 (:func:`_single_precision_rows` of every row).
+    """
     c = ck.Yt.shape[1]
-    if _single_precision_is_safe(ck.Yt):
+    if single:
         keep = None if ck.keep is None else ck.keep.astype(np.float32)
         ck = _Chunk(ck.rows, ck.t0, ck.Yt.astype(np.float32), keep, ck.resets)
     current = {k: np.full(c, v) for k, v in _DEFAULTS.items()}
@@ -559,7 +599,7 @@ def _fit_rows(
             block = order[lo : lo + size]
             ck, observed, block_masks = _make_chunk(Y, block, starts, lengths, spec)
             if fixed is None:
-                chosen = _search(ck, spec, passes)
+                chosen = _search_rows(Y, block, starts, lengths, spec, passes, ck)
             else:
                 chosen = {k: v[block] for k, v in fixed.items()}
             errors = np.empty(ck.Yt.shape)

@@ -39,6 +39,10 @@ clearly different ratio keeps its own. Series that never saw a code get
 ``R_c``. Codes seen fewer than ``min_occurrences`` times by every series get
 1, and effects are clipped to ``clip``.
 
+``R_c`` and ``tau_c**2`` depend on the series only through sums over them,
+computed in two rounds by :class:`EventEstimate`, so that disjoint groups of
+whole series merging their sums get the whole panel's effects.
+
 The baseline is a local mean, so a seasonal trough or peak under a long
 window is partly read as event effect: on :func:`forecastkit.make_retail_demand`
 (whose yearly and temperature cycles dip in November) the event-free truth
@@ -68,6 +72,7 @@ from __future__ import annotations
 import logging
 import math
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -80,8 +85,9 @@ from forecastkit._calendar_utils import _day_numbers, _parse_freq, _period_bound
 from forecastkit._validation import positive_int
 from forecastkit.calendar import EventCalendar
 from forecastkit.errors import FrequencyError, InvalidParameterError
+from forecastkit.timeseries._profile import PanelSums, estimate_alone
 
-__all__ = ["EventEffects", "EventGrid", "event_grid", "fit_event_effects"]
+__all__ = ["EventEffects", "EventEstimate", "EventGrid", "event_grid", "fit_event_effects"]
 
 logger = logging.getLogger(__name__)
 
@@ -582,35 +588,130 @@ def fit_event_effects(
     >>> round(float(fit.adjust(Y, codes)[:, [40, 75, 110]].mean()), 1)
     19.9
     """
-    Y = _check_panel(Y)
-    codes = _check_codes(codes, "codes", Y.shape[0])
-    if codes.shape != Y.shape:
-        raise InvalidParameterError(
-            f"codes has shape {codes.shape} but Y has {Y.shape}; pass EventGrid.codes of "
-            "the same panel."
-        )
-    options = _check_options(season_length, neighbors, min_occurrences, shrinkage, clip)
-    top = int(codes.max()) + 1 if codes.size else 1
-    n_codes = top if n_codes is None else positive_int(n_codes, "n_codes")
-    if n_codes < top:
-        raise InvalidParameterError(
-            f"codes go up to {top - 1} but n_codes={n_codes}; pass EventGrid.n_codes."
-        )
-    parts = [
-        _block_stats(Y[s : s + _CHUNK], codes[s : s + _CHUNK], options, n_codes)
-        for s in range(0, Y.shape[0], _CHUNK)
-    ]
-    if not parts:
-        parts = [(np.zeros((0, n_codes)),) * 3 + (np.zeros(0),)]
-    a, b, cells, phi = (np.concatenate(p) for p in zip(*parts, strict=True))
-    result = _pool(a, b, cells, phi, options)
+    estimate = EventEstimate(
+        Y,
+        codes,
+        season_length=season_length,
+        n_codes=n_codes,
+        neighbors=neighbors,
+        min_occurrences=min_occurrences,
+        shrinkage=shrinkage,
+        clip=clip,
+    )
+    result = estimate.result(estimate_alone(estimate))
     logger.info(
         "event effects: %d of %d codes estimated (min_occurrences=%d)",
         int(result.estimated.sum()),
-        n_codes - 1,
-        options["min_occurrences"],
+        result.n_codes - 1,
+        estimate.options["min_occurrences"],
     )
     return result
+
+
+class EventEstimate:
+    """:func:`fit_event_effects` (same parameters) in two rounds of sums over series.
+
+    Round 0 sums each code's actuals and baselines (``R_c``), round 1 the
+    DerSimonian-Laird weights and deviations from ``R_c`` (``tau_c^2``);
+    :meth:`result` shrinks every series' ratio with the merged sums. Alone
+    (:func:`~forecastkit.timeseries._profile.estimate_alone`) it is
+    :func:`fit_event_effects`; on disjoint groups of whole series, with each
+    round's sums merged across the groups, each gets its rows of the whole
+    panel's effects.
+    """
+
+    n_rounds = 2
+
+    def __init__(
+        self,
+        Y: np.ndarray,
+        codes: np.ndarray,
+        *,
+        season_length: int,
+        n_codes: int | None = None,
+        neighbors: int = 8,
+        min_occurrences: int = 2,
+        shrinkage: float = 1.0,
+        clip: tuple[float, float] = (0.1, 10.0),
+    ) -> None:
+        Y = _check_panel(Y)
+        codes = _check_codes(codes, "codes", Y.shape[0])
+        if codes.shape != Y.shape:
+            raise InvalidParameterError(
+                f"codes has shape {codes.shape} but Y has {Y.shape}; pass EventGrid.codes of "
+                "the same panel."
+            )
+        options = _check_options(season_length, neighbors, min_occurrences, shrinkage, clip)
+        top = int(codes.max()) + 1 if codes.size else 1
+        n_codes = top if n_codes is None else positive_int(n_codes, "n_codes")
+        if n_codes < top:
+            raise InvalidParameterError(
+                f"codes go up to {top - 1} but n_codes={n_codes}; pass EventGrid.n_codes."
+            )
+        empty = np.zeros((0, n_codes))
+        parts = [(empty, empty, empty.astype(np.int64), np.zeros(0))]  # for 0 rows
+        parts += [
+            _block_stats(Y[s : s + _CHUNK], codes[s : s + _CHUNK], options, n_codes)
+            for s in range(0, Y.shape[0], _CHUNK)
+        ]
+        self.a, self.b, self.cells, self.phi = (np.concatenate(p) for p in zip(*parts, strict=True))
+        # a baseline below 1e-9 units carries no ratio (and 1 / b would overflow)
+        self.valid = (self.cells > 0) & (self.b > 1e-9)
+        self.options = options
+
+    def _weights(self, pooled: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each series' own ratio, its sampling variance and inverse-variance weight."""
+        own = np.divide(self.a, self.b, out=np.zeros_like(self.a), where=self.valid)
+        var = self.phi[:, None] * np.maximum(pooled, 1e-9) / np.where(self.valid, self.b, 1.0)
+        return own, var, np.where(self.valid, 1.0 / var, 0.0)
+
+    def statistics(self, r: int, merged: Sequence[PanelSums]) -> PanelSums:
+        """This panel's sums of round ``r`` given the merged sums of the rounds before."""
+        if r == 0:
+            terms = {
+                "a": np.where(self.valid, self.a, 0.0),
+                "b": np.where(self.valid, self.b, 0.0),
+                "k": self.valid.astype(np.int64),
+            }
+            return PanelSums(terms, maxima={"occurrences": self.cells})
+        if r == 1:
+            pooled = _pooled(merged[0])
+            own, _, w = self._weights(pooled)
+            return PanelSums({"sw": w, "sw2": w**2, "q": w * (own - pooled) ** 2})
+        raise InvalidParameterError(f"round {r} is not one of 0..{self.n_rounds - 1}")
+
+    def result(self, merged: Sequence[PanelSums]) -> EventEffects:
+        """Every series' effects from the merged sums of the two rounds (module docstring)."""
+        totals, spread = merged[0], merged[1]
+        pooled = _pooled(totals)
+        own, var, _ = self._weights(pooled)
+        sw, k = spread["sw"], totals["k"]
+        denom = sw - spread["sw2"] / np.maximum(sw, 1e-300)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tau2 = (spread["q"] - (k - 1)) / denom
+            tau2 = np.where((k >= 2) & (denom > 0), np.maximum(0.0, tau2), 0.0)
+        shrink = self.options["shrinkage"]
+        if shrink == 0:
+            weight = self.valid.astype(np.float64)
+        else:
+            with np.errstate(invalid="ignore"):
+                weight = np.where(self.valid, tau2 / (tau2 + shrink * var), 0.0)
+            weight = np.nan_to_num(weight, nan=0.0)
+        effects = pooled + weight * (own - pooled)
+        occurrences = totals["occurrences"]
+        estimated = (occurrences >= self.options["min_occurrences"]) & (totals["b"] > 0)
+        estimated[0] = False
+        low, high = self.options["clip"]
+        effects = np.clip(np.where(estimated, effects, 1.0), low, high)
+        pooled = np.clip(np.where(estimated, pooled, 1.0), low, high)
+        effects[:, 0] = 1.0
+        return EventEffects(effects, pooled, occurrences, np.sqrt(tau2), estimated)
+
+
+def _pooled(totals: PanelSums) -> np.ndarray:
+    """Panel-wide ratio ``R_c`` (1 where no series has a baseline)."""
+    a, b = totals["a"], totals["b"]
+    return np.divide(a, b, out=np.ones_like(a), where=b > 0)
 
 
 def _check_panel(Y: Any) -> np.ndarray:
@@ -717,36 +818,3 @@ def _block_stats(Y: np.ndarray, codes: np.ndarray, options: dict, n_codes: int):
     used = fit.sum(axis=1)
     phi = np.where(used > 0, (resid**2 / scale).sum(axis=1) / np.maximum(used, 1), 1.0)
     return a, b, cells, np.maximum(phi, 1e-2)
-
-
-def _pool(a: np.ndarray, b: np.ndarray, cells: np.ndarray, phi: np.ndarray, options: dict):
-    """Shrink each series' ratio toward the panel ratio (module docstring)."""
-    # a baseline below 1e-9 units carries no ratio (and 1 / b would overflow)
-    valid = (cells > 0) & (b > 1e-9)
-    total_a = np.where(valid, a, 0.0).sum(axis=0)
-    total_b = np.where(valid, b, 0.0).sum(axis=0)
-    pooled = np.divide(total_a, total_b, out=np.ones_like(total_a), where=total_b > 0)
-    own = np.divide(a, b, out=np.zeros_like(a), where=valid)
-    var = phi[:, None] * np.maximum(pooled, 1e-9) / np.where(valid, b, 1.0)
-    w = np.where(valid, 1.0 / var, 0.0)
-    sw, k = w.sum(axis=0), valid.sum(axis=0)
-    q = (w * (own - pooled) ** 2).sum(axis=0)
-    denom = sw - (w**2).sum(axis=0) / np.maximum(sw, 1e-300)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tau2 = np.where((k >= 2) & (denom > 0), np.maximum(0.0, (q - (k - 1)) / denom), 0.0)
-    shrink = options["shrinkage"]
-    if shrink == 0:
-        weight = valid.astype(np.float64)
-    else:
-        with np.errstate(invalid="ignore"):
-            weight = np.where(valid, tau2 / (tau2 + shrink * var), 0.0)
-        weight = np.nan_to_num(weight, nan=0.0)
-    effects = pooled + weight * (own - pooled)
-    occurrences = cells.max(axis=0) if cells.size else np.zeros(cells.shape[1], np.int64)
-    estimated = (occurrences >= options["min_occurrences"]) & (total_b > 0)
-    estimated[0] = False
-    low, high = options["clip"]
-    effects = np.clip(np.where(estimated, effects, 1.0), low, high)
-    pooled = np.clip(np.where(estimated, pooled, 1.0), low, high)
-    effects[:, 0] = 1.0
-    return EventEffects(effects, pooled, occurrences, np.sqrt(tau2), estimated)

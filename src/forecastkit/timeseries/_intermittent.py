@@ -748,7 +748,7 @@ def sample_intermittent(
     h: int,
     *,
     n_paths: int,
-    rng: np.random.Generator | int | None = None,
+    rng: np.random.Generator | int | Sequence[np.random.Generator] | None = None,
     integer: bool = True,
 ) -> np.ndarray:
     """Demand paths of a compound Bernoulli process matching an intermittent fit.
@@ -762,8 +762,9 @@ def sample_intermittent(
         Periods per path.
     n_paths : int
         Paths per series.
-    rng : numpy.random.Generator or int, optional
-        Generator or seed.
+    rng : numpy.random.Generator, int or sequence of Generator, optional
+        Generator or seed; or one generator per series, each drawing that
+        series' paths only (so they do not depend on the other series).
     integer : bool, default=True
         Whole units; False draws Gamma sizes (continuous demand).
 
@@ -797,11 +798,20 @@ def sample_intermittent(
     """
     params = fit.params if isinstance(fit, KernelFit) else fit
     h, n_paths = positive_int(h, "h"), positive_int(n_paths, "n_paths")
-    gen = np.random.default_rng(rng)
     law = _size_law(
         *(np.asarray(params[key], dtype=float) for key in _SAMPLE_KEYS), integer=integer
     )
     out = np.empty((law[0].size, n_paths, h))
+    if isinstance(rng, Sequence):
+        if len(rng) != law[0].size:
+            raise InvalidParameterError(
+                f"rng has {len(rng)} generators for {law[0].size} series; pass one per series."
+            )
+        for i, row in enumerate(rng):
+            prob, fixed, mean, shape = (part[i : i + 1] for part in law)
+            out[i] = _draw_block(row, prob, fixed, mean, shape, n_paths, h, integer)[0]
+        return out
+    gen = np.random.default_rng(rng)
     for r0 in range(0, law[0].size, _BLOCK):
         prob, fixed, mean, shape = (part[r0 : r0 + _BLOCK] for part in law)
         out[r0 : r0 + _BLOCK] = _draw_block(gen, prob, fixed, mean, shape, n_paths, h, integer)

@@ -11,10 +11,11 @@ is recorded in ``model_table_``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -24,14 +25,14 @@ from forecastkit._estimator import ParamsMixin
 from forecastkit._grid import future_frame
 from forecastkit._validation import check_quantiles, positive_int
 from forecastkit.calendar import EventCalendar
-from forecastkit.data import prepare, quantile_column
+from forecastkit.data import PreparedData, prepare, quantile_column
 from forecastkit.errors import InvalidParameterError, NotFittedError
 from forecastkit.timeseries import _registry
 from forecastkit.timeseries._base import KernelFit
 from forecastkit.timeseries._history import History, Setting
 from forecastkit.timeseries._intermittent import sample_intermittent
 from forecastkit.timeseries._panel import Panel, to_panel
-from forecastkit.timeseries._profile import period_numbers
+from forecastkit.timeseries._profile import PanelSums, period_numbers
 
 __all__ = ["StatsForecaster", "default_season_length", "default_validation_h"]
 
@@ -127,6 +128,41 @@ class _Chosen:
     rows: np.ndarray
 
 
+@dataclass
+class _Problem:
+    """What ``fit`` derives from the prepared frame before fitting any model.
+
+    ``merged`` holds, per origin ``k``, the merged sums of the whole panel's
+    rounds when the panel is one partition of the series; None: each history
+    estimates from this panel alone, or is given the merged sums round by
+    round (``History.statistics``). ``histories`` caches each origin's history.
+    """
+
+    panel: Panel
+    setting: Setting
+    classes: np.ndarray
+    allowed: dict[str, np.ndarray]
+    columns: tuple[str, str, str]
+    merged: dict[int, list[PanelSums | None]] | None = None
+    histories: dict[int, History] = field(default_factory=dict)
+
+    def history(self, k: int, horizon: int = 0) -> History:
+        """The history up to ``k`` periods before the end, with ``horizon`` future codes."""
+        if k not in self.histories:
+            values = self.panel.values
+            width = max(values.shape[1] - k, 0)
+            # every series ends before this origin: one unobserved column
+            Y = values[:, :width] if width else np.full((values.shape[0], 1), np.nan)
+            if self.merged is not None and k not in self.merged:
+                raise InvalidParameterError(
+                    f"no merged statistics for the history {k} periods before the end; "
+                    "run the partition rounds with the same model parameters."
+                )
+            merged = None if self.merged is None else self.merged[k]
+            self.histories[k] = History(Y, self.setting, k=k, horizon=horizon, merged=merged)
+        return self.histories[k]
+
+
 class StatsForecaster(ParamsMixin):
     """Per-series statistical forecasts with automatic model selection.
 
@@ -174,7 +210,19 @@ class StatsForecaster(ParamsMixin):
         (``sarimax``, through statsmodels); -1 for all cores. The other
         models are fitted to all series at once by vectorized kernels.
     random_state : int, default=0
-        Seed for sample paths when :meth:`sample_paths` gets no ``seed``.
+        Seed for sample paths when :meth:`sample_paths` gets no ``seed``
+        (a non-negative int).
+    backend : {"local", "dask"}, default="local"
+        Where the series are fitted: in this process, or on the workers of
+        a ``dask.distributed`` cluster (the client given to :meth:`fit`, or
+        the current default client), each fitting the series of its
+        partitions. The forecasts, quantiles and sample paths are the local
+        backend's (see ``docs/scale.md``). A model fitted on Dask keeps its
+        fitted series on the cluster: it has ``freq_`` and ``dask_`` but
+        not the per-series attributes, and cannot be saved.
+    npartitions : int, optional
+        Partitions of a pandas frame or of a shuffled dask DataFrame with
+        ``backend="dask"``; default twice the number of workers.
 
     Attributes
     ----------
@@ -184,6 +232,8 @@ class StatsForecaster(ParamsMixin):
         Frequency of the fitted data.
     season_length_ : int
         Season length used.
+    last_dates_ : pandas.Series
+        Last observed date of each series, indexed by id.
 
     Examples
     --------
@@ -210,6 +260,8 @@ class StatsForecaster(ParamsMixin):
         freq: str | None = None,
         n_jobs: int = 1,
         random_state: int = 0,
+        backend: Literal["local", "dask"] = "local",
+        npartitions: int | None = None,
     ) -> None:
         self.season_length = season_length
         self.calendar = calendar
@@ -221,6 +273,8 @@ class StatsForecaster(ParamsMixin):
         self.freq = freq
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.backend = backend
+        self.npartitions = npartitions
 
     # ------------------------------------------------------------------ fit
     def fit(
@@ -230,6 +284,7 @@ class StatsForecaster(ParamsMixin):
         id_col: str = "unique_id",
         time_col: str = "ds",
         target_col: str = "y",
+        client: Any = None,
     ) -> StatsForecaster:
         """Fit every candidate to every series and choose one per series.
 
@@ -237,19 +292,46 @@ class StatsForecaster(ParamsMixin):
         ----------
         df : pandas.DataFrame
             Long frame with ``id_col``, ``time_col`` and ``target_col``
-            (checked by :func:`forecastkit.prepare`).
+            (checked by :func:`forecastkit.prepare`). With ``backend="dask"``
+            also a dask DataFrame or the path of a parquet dataset.
         id_col, time_col, target_col : str
             Column names.
+        client : distributed.Client, optional
+            The cluster for ``backend="dask"`` (default: the current client).
 
         Returns
         -------
         self
         """
         self._check_params()
+        if self.backend == "dask":
+            return self._fit_dask(df, client, (id_col, time_col, target_col))
+        if client is not None:
+            raise InvalidParameterError(
+                "client= is for backend='dask'; this StatsForecaster has backend='local'."
+            )
+        self.__dict__.pop("dask_", None)
         prepared = prepare(
             df, id_col=id_col, time_col=time_col, target_col=target_col, freq=self.freq
         )
+        return self._fit_problem(self._problem(prepared, (id_col, time_col, target_col)))
+
+    def _problem(
+        self,
+        prepared: PreparedData,
+        columns: tuple[str, str, str],
+        merged: dict[int, list[PanelSums | None]] | None = None,
+        width: int | None = None,
+    ) -> _Problem:
+        """The panel, setting, demand classes and candidate masks of a prepared frame.
+
+        ``width``: the whole panel's number of columns when the frame holds
+        some of its series only (the panel is padded to it).
+        """
+        id_col, time_col, target_col = columns
         panel = to_panel(prepared.df, id_col=id_col, time_col=time_col, target_col=target_col)
+        if width is not None:
+            panel = _pad(panel, width)
         m = (
             default_season_length(prepared.freq)
             if self.season_length is None
@@ -267,13 +349,34 @@ class StatsForecaster(ParamsMixin):
         )
         classes = _registry.demand_classes(panel.values)
         allowed = _registry.candidates(self.models, classes, panel.lengths, m, setting.long_period)
-        names = [name for name in allowed if allowed[name].any()]
-        errors, reason = self._selection_errors(panel, setting, names, allowed)
+        return _Problem(panel, setting, classes, allowed, columns, merged)
+
+    def _origins(self, season_length: int) -> list[tuple[int, int]]:
+        """``(k, horizon)`` of the histories fit may use: the full one, the validation origins."""
+        origins = [(0, 0)]
+        if self.selection == "validation":
+            vh = self._validation_h(season_length)
+            windows = positive_int(self.validation_windows, "validation_windows")
+            origins += [(w * vh, vh) for w in range(windows, 0, -1)]
+        return origins
+
+    def _fit_problem(self, problem: _Problem, names: list[str] | None = None) -> StatsForecaster:
+        """Choose and fit a model per series; ``names``: the candidates present in the panel."""
+        panel, setting, classes, allowed = (
+            problem.panel,
+            problem.setting,
+            problem.classes,
+            problem.allowed,
+        )
+        if names is None:
+            names = [name for name in allowed if allowed[name].any()]
+        errors, reason = self._selection_errors(problem, names)
         choice, why = _choose(errors, names, classes, panel.lengths, reason)
-        self.id_col_, self.time_col_, self.target_col_ = id_col, time_col, target_col
-        self.freq_, self.season_length_ = prepared.freq, m
+        self.id_col_, self.time_col_, self.target_col_ = problem.columns
+        self.freq_, self.season_length_ = setting.freq, setting.season_length
         self.panel_ = panel
-        history = History(panel.values, setting)
+        self.last_dates_ = panel.last_dates
+        history = problem.history(0)
         self.chosen_ = self._refit(history, choice)
         failed = _failed_rows(self.chosen_, panel.values.shape[0])
         if failed.any():  # a final fit gave no forecast: fall down the chain
@@ -286,12 +389,36 @@ class StatsForecaster(ParamsMixin):
         history.release()
         self.history_ = history
         self.model_table_ = pd.DataFrame(
-            {id_col: panel.ids, "demand_class": classes, "model": choice, "reason": why}
+            {self.id_col_: panel.ids, "demand_class": classes, "model": choice, "reason": why}
         )
         logger.info("model counts: %s", self.model_table_["model"].value_counts().to_dict())
         return self
 
+    def _fit_dask(self, data: Any, client: Any, columns: tuple[str, str, str]) -> StatsForecaster:
+        from forecastkit.distributed._stats import fit_stats
+
+        for name in list(self.__dict__):
+            if name.endswith("_") and not name.startswith("_"):
+                del self.__dict__[name]  # no attribute of an earlier local fit survives
+        id_col, time_col, target_col = columns
+        self.dask_ = fit_stats(
+            self,
+            data,
+            client=client,
+            npartitions=self.npartitions,
+            id_col=id_col,
+            time_col=time_col,
+            target_col=target_col,
+        )
+        self.freq_ = self.dask_.freq
+        self.id_col_, self.time_col_, self.target_col_ = columns
+        return self
+
     def _check_params(self) -> None:
+        if self.backend not in ("local", "dask"):
+            raise InvalidParameterError(
+                f"backend={self.backend!r} is not valid; choose 'local' or 'dask'."
+            )
         if self.selection not in ("validation", "aic"):
             raise InvalidParameterError(
                 f"selection={self.selection!r} is not valid; choose 'validation' or 'aic'."
@@ -317,31 +444,31 @@ class StatsForecaster(ParamsMixin):
         return default_validation_h(m)
 
     def _selection_errors(
-        self, panel: Panel, setting: Setting, names: list[str], allowed: dict[str, np.ndarray]
+        self, problem: _Problem, names: list[str]
     ) -> tuple[np.ndarray, np.ndarray]:
         """(n_series, n_models) selection score, lower is better (inf: not scored).
 
         Each candidate is fitted only to the series allowed to choose it.
         Series too short for any validation fit are scored by AIC instead.
         """
+        panel, setting, allowed = problem.panel, problem.setting, problem.allowed
         n = panel.values.shape[0]
         reason = np.full(n, "lowest AIC", dtype=object)
-        full = History(panel.values, setting)
         if not names:
             return np.zeros((n, 0)), reason
         if len(names) == 1:  # nothing to choose between: no validation fits
             errors = np.where(allowed[names[0]], 0.0, np.inf)[:, None]
             return errors, np.full(n, "only candidate", dtype=object)
+        full = problem.history(0)
         if self.selection == "aic":
             return _aic_errors(full, names, allowed, np.ones(n, dtype=bool)), reason
         m = setting.season_length
-        vh = self._validation_h(m)
-        windows = positive_int(self.validation_windows, "validation_windows")
-        per = np.full((n, len(names), windows), np.nan)  # MSE per window, oldest first
+        origins = self._origins(m)[1:]
+        per = np.full((n, len(names), len(origins)), np.nan)  # MSE per window, oldest first
         width = panel.values.shape[1]
-        for i, w in enumerate(range(windows, 0, -1)):
-            k = w * vh
-            origin = History(panel.values[:, : width - k], setting, k=k, horizon=vh)
+        vh = origins[0][1]
+        for i, (k, _) in enumerate(origins):
+            origin = problem.history(k, vh)
             actual = panel.values[:, width - k : width - k + vh]
             for j, name in enumerate(names):
                 need = k + _registry.min_train_length(name, m, setting.long_period)
@@ -349,6 +476,7 @@ class StatsForecaster(ParamsMixin):
                 if rows.size:
                     pred = _forecast(origin, name, rows, vh)
                     per[rows, j, i] = np.mean((actual[rows] - pred) ** 2, axis=1)
+            problem.histories.pop(k)  # done with this origin: free its adjusted copies
         errors, common = _common_window_scores(per)
         validated = np.isfinite(errors).any(axis=1)
         reason[validated] = [
@@ -365,16 +493,12 @@ class StatsForecaster(ParamsMixin):
         chosen = []
         for name in pd.unique(choice):
             rows = np.flatnonzero(choice == name)
-            values, first = _trim(history.inputs(name)[rows])
-            fit = _registry.fit(
-                name, values, history.setting.season_length, history.context(name, rows, first)
-            )
-            chosen.append(_Chosen(name, fit, rows))
+            chosen.append(_Chosen(name, _fit_rows(history, name, rows), rows))
         return chosen
 
     # ------------------------------------------------------------------ predict
     def _check_fitted(self) -> None:
-        if not hasattr(self, "chosen_"):
+        if not hasattr(self, "chosen_") and not hasattr(self, "dask_"):
             raise NotFittedError(
                 "StatsForecaster is not fitted yet; call fit(df) before predict or sample_paths."
             )
@@ -401,6 +525,8 @@ class StatsForecaster(ParamsMixin):
         self._check_fitted()
         h = positive_int(h, "h")
         qs = check_quantiles(quantiles)
+        if hasattr(self, "dask_"):
+            return self.dask_.predict(h, qs or None, self.time_col_)
         n = len(self.panel_.ids)
         mean = np.zeros((n, h))
         sd = np.zeros((n, h))
@@ -430,6 +556,12 @@ class StatsForecaster(ParamsMixin):
         compound Bernoulli process). Models without either form draw each
         period independently from its forecast distribution.
 
+        Each series draws from its own random generator, seeded with
+        ``seed`` and a hash of the series id (BLAKE2b of its text), so its
+        paths do not depend on the other series of the panel: a model fitted
+        to part of the series, or to them in another order, draws the same
+        paths for them.
+
         Parameters
         ----------
         h : int
@@ -437,7 +569,7 @@ class StatsForecaster(ParamsMixin):
         n : int
             Number of paths per series.
         seed : int, optional
-            Seed of the random generator; ``random_state`` when omitted.
+            Non-negative seed; ``random_state`` when omitted.
 
         Returns
         -------
@@ -447,12 +579,17 @@ class StatsForecaster(ParamsMixin):
         """
         self._check_fitted()
         h, n = positive_int(h, "h"), positive_int(n, "n")
-        rng = np.random.default_rng(self.random_state if seed is None else seed)
+        if hasattr(self, "dask_"):
+            return self.dask_.sample_paths(
+                h, n, self.random_state if seed is None else seed, self.time_col_
+            )
+        gens = _series_generators(self.panel_.ids, self.random_state if seed is None else seed)
         n_series = len(self.panel_.ids)
         paths = np.zeros((n_series, n, h))
         history = self.history_.with_horizon(h)
         for part in self.chosen_:
-            paths[part.rows] = _draw(part.fit, h, n, rng) * _factor(history, part, h)[:, None, :]
+            draws = _draw(part.fit, h, n, [gens[i] for i in part.rows])
+            paths[part.rows] = draws * _factor(history, part, h)[:, None, :]
         paths = np.clip(np.nan_to_num(paths, nan=0.0), 0.0, None)
         dates = future_frame(
             self.panel_.last_dates, h, self.freq_, id_col=self.id_col_, time_col=self.time_col_
@@ -470,14 +607,29 @@ class StatsForecaster(ParamsMixin):
 
 
 # ---------------------------------------------------------------------- helpers
-def _trim(values: np.ndarray) -> tuple[np.ndarray, int]:
-    """Drop the columns that are NaN for every row (after subsetting rows).
+def _pad(panel: Panel, width: int) -> Panel:
+    """``panel`` with unobserved columns added on the left up to ``width`` columns."""
+    missing = width - panel.values.shape[1]
+    if missing < 0:
+        raise InvalidParameterError(
+            f"the panel has {panel.values.shape[1]} columns, more than the {width} it should "
+            "have; pass the width of the whole panel."
+        )
+    left = np.full((panel.values.shape[0], missing), np.nan)
+    return Panel(np.hstack([left, panel.values]), panel.lengths, panel.ids, panel.last_dates)
 
-    Returns the trimmed panel and the index of its first column in ``values``.
+
+def _fit_rows(history: History, name: str, rows: np.ndarray) -> KernelFit:
+    """Fit model ``name`` to ``rows`` of a history.
+
+    The rows keep the panel's full width (no column is trimmed even when
+    the rows are all shorter), so a series' fit is the same whatever other
+    series are fitted with it: the same in a partition of the panel as in
+    the whole panel.
     """
-    observed = ~np.isnan(values).all(axis=0)
-    first = int(np.argmax(observed)) if observed.any() else values.shape[1] - 1
-    return values[:, first:], first
+    values = history.inputs(name)[rows]
+    context = history.context(name, rows, 0)
+    return _registry.fit(name, values, history.setting.season_length, context)
 
 
 def _common_window_scores(per: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -521,11 +673,7 @@ def _factor(history: History, part: _Chosen, h: int) -> np.ndarray:
 
 def _forecast(history: History, name: str, rows: np.ndarray, h: int) -> np.ndarray:
     """Point forecasts of model ``name`` for ``rows``, back on the scale of the data."""
-    values, first = _trim(history.inputs(name)[rows])
-    fit = _registry.fit(
-        name, values, history.setting.season_length, history.context(name, rows, first)
-    )
-    pred = fit.mean(h)
+    pred = _fit_rows(history, name, rows).mean(h)
     factor = history.factor(name, h)
     if factor is not None:
         pred = pred * factor[rows]
@@ -545,11 +693,7 @@ def _aic_errors(
     for j, name in enumerate(names):
         rows = np.flatnonzero(allowed[name] & among)
         if rows.size:
-            values, first = _trim(history.inputs(name)[rows])
-            fit = _registry.fit(
-                name, values, history.setting.season_length, history.context(name, rows, first)
-            )
-            errors[rows, j] = _aic(fit)
+            errors[rows, j] = _aic(_fit_rows(history, name, rows))
     errors[~np.isfinite(errors)] = np.inf
     return errors
 
@@ -560,17 +704,44 @@ def _variance(fit: KernelFit, h: int) -> np.ndarray:
     return np.repeat(fit.sigma()[:, None] ** 2, h, axis=1)
 
 
-def _draw(fit: KernelFit, h: int, n: int, rng: np.random.Generator) -> np.ndarray:
+def _series_generators(ids: np.ndarray, seed: object) -> list[np.random.Generator]:
+    """One generator per series from ``seed`` and a stable hash of the series id.
+
+    The hash (8 bytes of BLAKE2b of the id's text) is the same in every
+    process and run, unlike Python's ``hash`` of strings.
+    """
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidParameterError(
+            f"seed must be a non-negative int, got {seed!r}; e.g. seed=0 (random_state "
+            "when omitted)."
+        )
+    out = []
+    for value in ids:
+        digest = hashlib.blake2b(str(value).encode(), digest_size=8).digest()
+        sequence = np.random.SeedSequence((int(seed), int.from_bytes(digest, "little")))
+        out.append(np.random.Generator(np.random.PCG64(sequence)))
+    return out
+
+
+def _standard_normal(gens: list[np.random.Generator], n: int, h: int) -> np.ndarray:
+    """``(len(gens), n, h)`` standard normal draws, row ``i`` from generator ``i``."""
+    out = np.empty((len(gens), n, h))
+    for gen, block in zip(gens, out, strict=True):
+        gen.standard_normal(out=block)
+    return out
+
+
+def _draw(fit: KernelFit, h: int, n: int, gens: list[np.random.Generator]) -> np.ndarray:
+    """``(n_rows, n, h)`` paths of a fit's rows, row ``i`` drawn with generator ``gens[i]``."""
     if "demand_probability" in fit.params:
         # Croston family: compound Bernoulli occurrence x size, never negative
-        return sample_intermittent(fit, h, n_paths=n, rng=rng)
+        return sample_intermittent(fit, h, n_paths=n, rng=gens)
     sigma = fit.sigma()
     if fit.simulate is not None:
-        errors = rng.standard_normal((sigma.size, n, h)) * sigma[:, None, None]
-        return fit.simulate(h, errors)
+        return fit.simulate(h, _standard_normal(gens, n, h) * sigma[:, None, None])
     mean = fit.mean(h)[:, None, :]
     sd = np.sqrt(np.clip(_variance(fit, h), 0.0, None))[:, None, :]
-    return mean + sd * rng.standard_normal((sigma.size, n, h))
+    return mean + sd * _standard_normal(gens, n, h)
 
 
 def _aic(fit: KernelFit) -> np.ndarray:
