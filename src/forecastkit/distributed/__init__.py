@@ -19,13 +19,16 @@ from forecastkit.errors import InvalidParameterError
 __all__ = ["get_client", "series_partitions", "write_forecasts"]
 
 
-def write_forecasts(model: Any, path: str | Path, *, h: int, quantiles: Any = None) -> list[str]:
+def write_forecasts(
+    model: Any, path: str | Path, *, h: int, quantiles: Any = None, X_future: Any = None
+) -> list[str]:
     """Forecast on the workers and write one parquet file per partition.
 
     Parameters
     ----------
-    model : StatsForecaster
-        Fitted with ``backend="dask"``.
+    model : StatsForecaster or LGBMForecaster
+        A ``StatsForecaster`` fitted with ``backend="dask"``, or any fitted
+        ``LGBMForecaster`` (its ``predict_partitions``).
     path : str or pathlib.Path
         Directory for the files ``part-00000.parquet``, ... (created; it must
         be reachable from the workers: a shared file system or object store).
@@ -33,12 +36,18 @@ def write_forecasts(model: Any, path: str | Path, *, h: int, quantiles: Any = No
         Forecast horizon.
     quantiles : sequence of float, optional
         Quantile columns to add, as in ``predict``.
+    X_future : pandas.DataFrame, optional
+        Future exogenous values of an ``LGBMForecaster``.
+    X_future : pandas.DataFrame, optional
+        Future exogenous values of an ``LGBMForecaster``.
 
     Returns
     -------
     list of str
         The files written, one per partition, each holding whole series.
     """
+    if hasattr(model, "predict_partitions"):
+        return model.predict_partitions(h, X_future, path=path, quantiles=quantiles)
     fit = getattr(model, "dask_", None)
     if fit is None:
         raise InvalidParameterError(

@@ -25,7 +25,16 @@ import numpy as np
 
 from forecastkit.ml._target import Prefix, TargetSpec, target_features, target_features_at
 
-__all__ = ["Band", "BandModel", "direct_lags", "forecast", "make_bands", "matrix", "train"]
+__all__ = [
+    "Band",
+    "BandModel",
+    "direct_lags",
+    "forecast",
+    "make_bands",
+    "matrix",
+    "train",
+    "train_matrix",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +132,22 @@ def matrix(blocks: Sequence[Mapping[str, np.ndarray]], rows: np.ndarray | None) 
     return out
 
 
+def train_matrix(
+    target: Mapping[str, np.ndarray], exog: Mapping[str, np.ndarray], rows: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
+    """float32 ``(len(rows), n_features)`` training matrix and its feature names.
+
+    ``target`` holds the features of ``rows`` only, ``exog`` those of every row.
+    """
+    names = [*target, *exog]
+    X = np.empty((rows.size, len(names)), dtype=np.float32)
+    for j, col in enumerate(target.values()):
+        X[:, j] = col
+    for j, col in enumerate(exog.values(), start=len(target)):
+        X[:, j] = col[rows]
+    return X, names
+
+
 def train(
     band: Band,
     target: Mapping[str, np.ndarray],
@@ -137,12 +162,7 @@ def train(
     """Fit one booster on ``rows``: ``target`` holds their features, ``exog`` every row's."""
     import lightgbm as lgb
 
-    names = [*target, *exog]
-    X = np.empty((rows.size, len(names)), dtype=np.float32)
-    for j, col in enumerate(target.values()):
-        X[:, j] = col
-    for j, col in enumerate(exog.values(), start=len(target)):
-        X[:, j] = col[rows]
+    X, names = train_matrix(target, exog, rows)
     cats = [c for c in categorical if c in exog]
     data = lgb.Dataset(
         X,

@@ -35,10 +35,20 @@ from pandas.api import types as ptypes
 from forecastkit.errors import DataValidationError, format_values
 from forecastkit.ml._dates import date_features
 from forecastkit.ml._layout import Layout
+from forecastkit.ml._panel import PanelSums, category_mean, weather_normals
 from forecastkit.ml._promo import price_features, promo_features, promo_type_categories
 from forecastkit.ml._weather import weather_features
 
-__all__ = ["ExogDesign", "design_exog", "exog_features", "merge_features", "raw_columns"]
+__all__ = [
+    "ColumnSummary",
+    "ExogDesign",
+    "design_exog",
+    "design_from_summary",
+    "exog_features",
+    "merge_features",
+    "raw_columns",
+    "series_design",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +194,72 @@ def _static_design(
     return values, tuple(categorical), labels
 
 
+@dataclass(frozen=True, eq=False)
+class ColumnSummary:
+    """What :func:`design_from_summary` reads of the exogenous columns of ``df``.
+
+    Mergeable: the summary of a panel split into partitions of whole series
+    is the :meth:`merge` of the partitions' summaries.
+
+    Attributes
+    ----------
+    columns : tuple of str
+        The exogenous columns, in frame order.
+    kinds : dict of str to str
+        ``"datetime"``, ``"categorical"`` or ``"numeric"`` per column.
+    labels : dict of str to numpy.ndarray
+        Distinct non-missing labels of the categorical columns and of the
+        promotion type column.
+    has_nan : dict of str to bool
+        Whether each column has a missing value.
+    """
+
+    columns: tuple[str, ...]
+    kinds: dict[str, str]
+    labels: dict[str, np.ndarray]
+    has_nan: dict[str, bool]
+
+    @classmethod
+    def of(cls, df: pd.DataFrame, exog_cols: Sequence[str], promo_type: str | None = None):
+        """The summary of the columns ``exog_cols`` of ``df``."""
+        kinds: dict[str, str] = {}
+        labels: dict[str, np.ndarray] = {}
+        for name in exog_cols:
+            col = df[name]
+            if ptypes.is_datetime64_any_dtype(col.dtype):
+                kinds[name] = "datetime"
+                continue
+            kinds[name] = "categorical" if _is_categorical(col) else "numeric"
+            if kinds[name] == "categorical" or name == promo_type:
+                labels[name] = np.asarray(pd.unique(col.dropna().astype(object)), dtype=object)
+        has_nan = {name: bool(df[name].isna().any()) for name in exog_cols}
+        return cls(tuple(exog_cols), kinds, labels, has_nan)
+
+    @classmethod
+    def merge(cls, parts: Sequence[ColumnSummary]) -> ColumnSummary:
+        """The summary of the concatenated frames; they must agree on columns and kinds."""
+        first = parts[0]
+        for part in parts[1:]:
+            if part.columns != first.columns:
+                raise DataValidationError(
+                    f"the partitions of df have different exogenous columns: "
+                    f"{format_values(first.columns, 10)} and {format_values(part.columns, 10)}; "
+                    "give every partition the same columns."
+                )
+            clash = [c for c in first.columns if part.kinds[c] != first.kinds[c]]
+            if clash:
+                raise DataValidationError(
+                    f"column {clash[0]!r} is {first.kinds[clash[0]]} in one partition of df and "
+                    f"{part.kinds[clash[0]]} in another; cast it to one dtype in every partition."
+                )
+        labels = {
+            name: np.concatenate([p.labels[name] for p in parts if name in p.labels])
+            for name in {n for p in parts for n in p.labels}
+        }
+        has_nan = {name: any(p.has_nan[name] for p in parts) for name in first.columns}
+        return cls(first.columns, dict(first.kinds), labels, has_nan)
+
+
 def design_exog(
     df: pd.DataFrame,
     exog_cols: Sequence[str],
@@ -199,6 +275,20 @@ def design_exog(
     ``promo_type_col``, ``weather_cols``, ``category_col``, ``location_col``, ``freq``,
     ``calendar``, ``date_families``.
     """
+    summary = ColumnSummary.of(df, exog_cols, options.get("promo_type_col"))
+    return design_from_summary(summary, static=static, ids=ids, id_col=id_col, options=options)
+
+
+def design_from_summary(
+    summary: ColumnSummary,
+    *,
+    static: pd.DataFrame | None,
+    ids: np.ndarray,
+    id_col: str,
+    options: Mapping[str, Any],
+) -> ExogDesign:
+    """:func:`design_exog` from the :class:`ColumnSummary` of the frame."""
+    exog_cols = summary.columns
     roles = {
         "price": options.get("price_col"),
         "regular_price": options.get("regular_price_col"),
@@ -211,26 +301,25 @@ def design_exog(
     family_cols = set(named.values()) | set(weather)
     numeric, categorical = [], {}
     for name in exog_cols:
-        col = df[name]
-        if ptypes.is_datetime64_any_dtype(col.dtype):
+        if summary.kinds[name] == "datetime":
             raise DataValidationError(
                 f"exogenous column {name!r} holds dates; drop it or convert it to a number "
                 "(date features are built from the time column)."
             )
         if name in family_cols:
             continue
-        if _is_categorical(col):
-            categorical[name] = np.asarray(pd.Categorical(col.dropna().astype(object)).categories)
+        if summary.kinds[name] == "categorical":
+            categorical[name] = np.asarray(pd.Categorical(summary.labels[name]).categories)
         else:
             numeric.append(name)
     required = tuple(c for c in exog_cols if c in family_cols or c in numeric or c in categorical)
-    nan_ok = tuple(c for c in required if df[c].isna().any())
+    nan_ok = tuple(c for c in required if summary.has_nan[c])
     static_values, static_cat, labels = _static_design(static, ids, id_col)
     category = _static_labels(options.get("category_col"), labels, "category_col")
     location = _static_labels(options.get("location_col"), labels, "location_col")
     type_cats = None
     if "promo_type" in named:
-        type_cats = promo_type_categories(df[named["promo_type"]].astype(object).to_numpy())
+        type_cats = promo_type_categories(summary.labels[named["promo_type"]])
     design = ExogDesign(
         numeric=tuple(numeric),
         categorical=categorical,
@@ -252,6 +341,16 @@ def design_exog(
     return replace(design, categorical_features=tuple(cats))
 
 
+def series_design(design: ExogDesign, series: np.ndarray) -> ExogDesign:
+    """The design restricted to some series (a partition): per-series values subset."""
+    return replace(
+        design,
+        static={name: values[series] for name, values in design.static.items()},
+        category=None if design.category is None else design.category[series],
+        location=None if design.location is None else design.location[series],
+    )
+
+
 def _static_labels(
     column: str | None, labels: dict[str, np.ndarray], arg: str
 ) -> np.ndarray | None:
@@ -268,12 +367,18 @@ def _static_labels(
 
 # --------------------------------------------------------------------------- features
 def exog_features(
-    design: ExogDesign, layout: Layout, values: Mapping[str, np.ndarray]
+    design: ExogDesign,
+    layout: Layout,
+    values: Mapping[str, np.ndarray],
+    panel: PanelSums | None = None,
 ) -> dict[str, np.ndarray]:
     """Every non-target feature of every row of ``layout``, float32.
 
     ``values`` holds the raw values (:func:`raw_columns`) of
-    ``design.required`` in layout order.
+    ``design.required`` in layout order. ``panel``: the cross-series sums
+    of the whole panel when ``layout`` holds some of its series only (a
+    partition, :mod:`forecastkit.ml._panel`); None computes them from
+    ``layout``'s rows.
     """
     raw: dict[str, np.ndarray] = {}
     for name in design.numeric:
@@ -283,7 +388,9 @@ def exog_features(
         raw[name] = np.where(codes >= 0, codes, np.nan).astype(np.float32)  # unseen: missing
     blocks = {
         "the exogenous columns of df": raw,
-        "the promotion, price and weather families": _family_features(design, layout, values),
+        "the promotion, price and weather families": _family_features(
+            design, layout, values, panel
+        ),
     }
     if design.date_families:
         blocks["the calendar and event features"] = date_features(
@@ -319,7 +426,10 @@ def merge_features(blocks: Mapping[str, Mapping[str, np.ndarray]]) -> dict[str, 
 
 
 def _family_features(
-    design: ExogDesign, layout: Layout, values: Mapping[str, np.ndarray]
+    design: ExogDesign,
+    layout: Layout,
+    values: Mapping[str, np.ndarray],
+    panel: PanelSums | None,
 ) -> dict[str, np.ndarray]:
     roles = design.roles
     out: dict[str, np.ndarray] = {}
@@ -341,17 +451,32 @@ def _family_features(
             )
         )
         if "price" in col:
+            mean = None
+            if panel is not None and design.category is not None:
+                mean = category_mean(panel, design, layout.codes, layout.dates)
             out.update(
-                price_features(*grid, price=col["price"], category=design.category, ids=layout.ids)
+                price_features(
+                    *grid,
+                    price=col["price"],
+                    category=design.category,
+                    ids=layout.ids,
+                    category_mean=mean,
+                )
             )
     if design.weather:
-        out.update(_weather(design, layout, values))
+        out.update(_weather(design, layout, values, panel))
     return out
 
 
 def _weather(
-    design: ExogDesign, layout: Layout, values: Mapping[str, np.ndarray]
+    design: ExogDesign,
+    layout: Layout,
+    values: Mapping[str, np.ndarray],
+    panel: PanelSums | None,
 ) -> dict[str, np.ndarray]:
+    normals = None
+    if panel is not None and design.location is not None:
+        normals = weather_normals(panel, design, layout.codes, layout.dates)
     return weather_features(
         layout.codes,
         layout.starts,
@@ -359,4 +484,5 @@ def _weather(
         {name: values[name] for name in design.weather},
         location=design.location,
         ids=layout.ids,
+        normals=normals,
     )

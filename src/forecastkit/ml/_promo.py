@@ -447,6 +447,7 @@ def price_features(
     category: Any = None,
     windows: Sequence[int] = (7, 28),
     ids: Any = None,
+    category_mean: Any = None,
 ) -> dict[str, np.ndarray]:
     """Price features: own price, relative to its recent max and median, change, category.
 
@@ -463,6 +464,11 @@ def price_features(
         Periods of the rolling maximum and median (current one included).
     ids : array-like, optional
         ``(n_series,)`` series ids, used in error messages only.
+    category_mean : array-like, optional
+        ``(n_rows,)`` mean price of each row's category on its date, computed
+        elsewhere: from the sums of a panel whose series are split across
+        partitions (:mod:`forecastkit.ml._panel`). With ``category``, it
+        replaces the mean over the given rows.
 
     Returns
     -------
@@ -521,6 +527,9 @@ def price_features(
     out["price_change"] = (_ratio(values, previous) - 1.0).astype(np.float32)
     if category is not None:
         cats = _category_codes(category, codes, len(starts) - 1)
-        mean = _category_mean(values, cats, stamps)
+        if category_mean is None:
+            mean = _category_mean(values, cats, stamps)
+        else:
+            mean = np.where(cats >= 0, np.asarray(category_mean, dtype=np.float64), np.nan)
         out["price_rel_category"] = _ratio(values, mean).astype(np.float32)
     return out

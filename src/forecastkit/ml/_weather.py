@@ -21,7 +21,7 @@ from forecastkit.errors import DataValidationError, InvalidParameterError, forma
 from forecastkit.ml._dates import _date_index
 from forecastkit.ml._layout import _check_layout, _numeric
 
-__all__ = ["weather_features"]
+__all__ = ["pooled_normals", "weather_features"]
 
 logger = logging.getLogger(__name__)
 
@@ -93,13 +93,28 @@ def _normals(
     size = n_loc * n_days
     sums = np.bincount(keys[known], weights=values[known], minlength=size)
     counts = np.bincount(keys[known], minlength=size).astype(np.float64)
+    shape = (n_loc, n_days)
+    return pooled_normals(sums.reshape(shape), counts.reshape(shape), uniq, half_window)[loc, day]
+
+
+def pooled_normals(
+    sums: np.ndarray, counts: np.ndarray, uniq: np.ndarray, half_window: int
+) -> np.ndarray:
+    """``(n_loc, n_dates)`` seasonal normals from the sums and counts of each location and date.
+
+    ``uniq`` holds the sorted int64 ns dates of the columns. The normal of a
+    cell uses the dates strictly before it only (see :func:`weather_features`).
+    The sums may come from several partitions of a panel
+    (:mod:`forecastkit.ml._panel`).
+    """
+    n_loc, n_days = sums.shape
     with np.errstate(divide="ignore", invalid="ignore"):
-        sums = np.where(counts > 0, sums / counts, 0.0)  # one mean value per location and date
-    counts = np.minimum(counts, 1.0)
+        means = np.where(counts > 0, sums / counts, 0.0)  # one mean value per location and date
+    present = np.minimum(counts, 1.0)
     cum_sum = np.zeros((n_loc, n_days + 1))
     cum_count = np.zeros((n_loc, n_days + 1))
-    np.cumsum(sums.reshape(n_loc, n_days), axis=1, out=cum_sum[:, 1:])
-    np.cumsum(counts.reshape(n_loc, n_days), axis=1, out=cum_count[:, 1:])
+    np.cumsum(means, axis=1, out=cum_sum[:, 1:])
+    np.cumsum(present, axis=1, out=cum_count[:, 1:])
     num = np.zeros((n_loc, n_days))
     den = np.zeros((n_loc, n_days))
     for lo, hi in _past_years(uniq, half_window):
@@ -109,8 +124,7 @@ def _normals(
     num[~seasonal] = cum_sum[:, :-1][~seasonal]  # strictly before the date
     den[~seasonal] = cum_count[:, :-1][~seasonal]
     with np.errstate(divide="ignore", invalid="ignore"):
-        normal = np.where(den > 0, num / den, np.nan)
-    return normal[loc, day]
+        return np.where(den > 0, num / den, np.nan)
 
 
 def _chunks(loc: np.ndarray, n_loc: int, n_days: int) -> Iterator[tuple[Any, int, int]]:
@@ -136,6 +150,7 @@ def weather_features(
     location: Any = None,
     normal_window_days: int = 15,
     ids: Any = None,
+    normals: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Weather values and their deviation from the location's seasonal normal.
 
@@ -156,6 +171,11 @@ def weather_features(
         Half-width in days of the window around the same date in past years.
     ids : array-like, optional
         ``(n_series,)`` series ids, used in error messages only.
+    normals : mapping of str to numpy.ndarray, optional
+        Per column, the ``(n_rows,)`` seasonal normals computed elsewhere:
+        from the sums of a panel whose series are split across partitions
+        (:mod:`forecastkit.ml._panel`, :func:`pooled_normals`). By default
+        they are computed from the given rows.
 
     Returns
     -------
@@ -222,11 +242,14 @@ def weather_features(
         if not isinstance(name, str) or not name:
             raise InvalidParameterError(f"weather column names must be strings, got {name!r}.")
         values = _numeric(raw, f"weather column {name!r}", (codes, stamps), ids)
-        normal = np.empty(len(values))
-        for rows, first, count in _chunks(loc, n_loc, len(uniq)):
-            normal[rows] = _normals(
-                values[rows], loc[rows] - first, day[rows], uniq, count, int(half)
-            )
+        if normals is not None:
+            normal = np.asarray(normals[name], dtype=np.float64)
+        else:
+            normal = np.empty(len(values))
+            for rows, first, count in _chunks(loc, n_loc, len(uniq)):
+                normal[rows] = _normals(
+                    values[rows], loc[rows] - first, day[rows], uniq, count, int(half)
+                )
         out[f"weather_{name}"] = values.astype(np.float32)
         out[f"weather_{name}_dev"] = (values - normal).astype(np.float32)
     return out

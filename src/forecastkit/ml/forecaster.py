@@ -41,12 +41,21 @@ history before ``calibration_windows`` held-out windows of ``horizon``
 periods, forecasts them, and the pooled, scaled errors give the quantiles
 (:mod:`forecastkit.ml._conformal`). That refit happens the first time
 quantiles or sample paths are asked for, so point forecasts never pay for it.
+
+Scale-out
+---------
+``backend="dask"`` builds the features partition by partition of whole
+series on a ``dask.distributed`` cluster and trains the same band models
+there with LightGBM's data-parallel learner (:mod:`forecastkit.ml._dask`);
+the fitted model then predicts locally as usual, or per partition on the
+workers with :meth:`LGBMForecaster.predict_partitions`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -61,55 +70,22 @@ from forecastkit.errors import (
     InvalidParameterError,
     NotFittedError,
 )
-from forecastkit.ml import _conformal, _engine
-from forecastkit.ml._exog import design_exog, exog_features, merge_features, raw_columns
+from forecastkit.ml import _conformal, _engine, _params
+from forecastkit.ml._exog import (
+    ExogDesign,
+    design_exog,
+    exog_features,
+    merge_features,
+    raw_columns,
+)
 from forecastkit.ml._future import apply_changes, check_future
 from forecastkit.ml._layout import Layout, extend_layout, layout_from_frame
+from forecastkit.ml._panel import PanelSums
 from forecastkit.ml._target import STATS, prefix_sums
 
 __all__ = ["LGBMForecaster"]
 
 logger = logging.getLogger(__name__)
-
-_OBJECTIVES = {
-    "tweedie": "tweedie",
-    "poisson": "poisson",
-    "l2": "regression",
-    "l1": "regression_l1",
-}
-# (lags, rolling windows, season used to align direct lags, default horizon) by base frequency
-_DEFAULTS: dict[str, tuple[tuple[int, ...], tuple[int, ...], int, int]] = {
-    "D": ((1, 2, 3, 4, 5, 6, 7, 14, 21, 28), (7, 28), 7, 28),
-    "B": ((1, 2, 3, 4, 5, 10, 20), (5, 20), 5, 20),
-    "W": ((1, 2, 3, 4, 8, 13, 26, 52), (4, 13), 1, 13),
-    "M": ((1, 2, 3, 6, 12), (3, 12), 1, 12),
-    "Q": ((1, 2, 4), (4,), 1, 4),
-    "Y": ((1, 2), (3,), 1, 2),
-    "h": ((1, 2, 3, 24, 48, 168), (24, 168), 24, 48),
-}
-
-
-def _base(freq: str) -> str:
-    """Base unit of a frequency alias: ``"W-FRI"`` -> ``"W"``, ``"MS"`` -> ``"M"``."""
-    head = freq.lstrip("0123456789").split("-")[0]
-    if head[:1] in ("M", "Q", "Y", "A"):  # month, quarter, year starts and ends
-        return {"A": "Y"}.get(head[0], head[0])
-    return {"H": "h"}.get(head, head)
-
-
-def _defaults(freq: str) -> tuple[tuple[int, ...], tuple[int, ...], int, int]:
-    return _DEFAULTS.get(_base(freq), ((1, 2, 3, 4), (4,), 1, 12))
-
-
-def _check_ints(value: Any, name: str, *, allow_empty: bool = True) -> tuple[int, ...]:
-    if isinstance(value, (int, np.integer)) or not isinstance(value, Sequence):
-        raise InvalidParameterError(
-            f"{name} must be a sequence of positive integers such as (1, 7, 28), got {value!r}."
-        )
-    out = tuple(positive_int(v, name) for v in value)
-    if not out and not allow_empty:
-        raise InvalidParameterError(f"{name} must not be empty.")
-    return out
 
 
 class LGBMForecaster(ParamsMixin):
@@ -194,7 +170,21 @@ class LGBMForecaster(ParamsMixin):
     random_state : int, default=0
         Seed of LightGBM and of the sample paths.
     n_jobs : int, default=1
-        LightGBM threads; -1 for all cores.
+        LightGBM threads; -1 for all cores. With ``backend="dask"`` each
+        worker trains with its own thread count instead.
+    backend : {"local", "dask"}, default="local"
+        Where :meth:`fit` builds the features and trains: in this process,
+        or on a ``dask.distributed`` cluster, partition by partition of
+        whole series, with LightGBM's data-parallel learner (see
+        :mod:`forecastkit.ml._dask`; needs ``pip install "forecastkit[dask]"``).
+        The fitted model is the same kind of object either way; after a Dask
+        fit it also keeps its partitions on the workers, for the calibration
+        and :meth:`predict_partitions`, until it is deleted or pickled.
+    npartitions : int, optional
+        Partitions of whole series with ``backend="dask"`` (the series are
+        hashed to them by id): one block of training rows on one worker, one
+        file of :meth:`predict_partitions`; default twice the number of
+        workers.
 
     Attributes
     ----------
@@ -259,6 +249,8 @@ class LGBMForecaster(ParamsMixin):
         freq: str | None = None,
         random_state: int = 0,
         n_jobs: int = 1,
+        backend: Literal["local", "dask"] = "local",
+        npartitions: int | None = None,
     ) -> None:
         self.calendar = calendar
         self.lags = lags
@@ -290,69 +282,18 @@ class LGBMForecaster(ParamsMixin):
         self.freq = freq
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.backend = backend
+        self.npartitions = npartitions
 
     # ------------------------------------------------------------------ parameters
     def _check_params(self) -> None:
-        choices = {
-            "objective": tuple(_OBJECTIVES),
-            "strategy": ("recursive", "direct", "hybrid"),
-            "quantile_method": ("conformal",),
-        }
-        for name, allowed in choices.items():
-            if getattr(self, name) not in allowed:
-                raise InvalidParameterError(
-                    f"{name}={getattr(self, name)!r} is not valid; choose one of {allowed}."
-                )
-        if self.calendar is not None and not isinstance(self.calendar, EventCalendar):
-            raise InvalidParameterError(
-                f"calendar must be a forecastkit.EventCalendar or None, got "
-                f"{type(self.calendar).__name__}; e.g. EventCalendar(country='US')."
-            )
-        n_jobs = self.n_jobs
-        if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
-            raise InvalidParameterError(f"n_jobs must be a positive int or -1, got {n_jobs!r}.")
-        positive_int(self.n_estimators, "n_estimators")
-        if not (isinstance(self.learning_rate, (int, float)) and self.learning_rate > 0):
-            raise InvalidParameterError(
-                f"learning_rate must be a positive number, got {self.learning_rate!r}."
-            )
-        if not 1.0 < float(self.tweedie_variance_power) < 2.0:
-            raise InvalidParameterError(
-                "tweedie_variance_power must lie strictly between 1 (Poisson) and 2 (gamma), "
-                f"got {self.tweedie_variance_power!r}."
-            )
-        calib = self.calibration_windows
-        if isinstance(calib, bool) or not isinstance(calib, (int, np.integer)) or calib < 0:
-            raise InvalidParameterError(
-                f"calibration_windows must be a non-negative integer, got {calib!r}."
-            )
+        _params.check_params(self)
 
     def _params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {
-            "objective": _OBJECTIVES[self.objective],
-            "learning_rate": float(self.learning_rate),
-            "num_leaves": int(self.num_leaves),
-            "min_data_in_leaf": int(self.min_data_in_leaf),
-            "feature_fraction": float(self.feature_fraction),
-            "seed": int(self.random_state),
-            "num_threads": 0 if self.n_jobs == -1 else int(self.n_jobs),
-            "deterministic": True,
-            "force_row_wise": True,
-            "verbosity": -1,
-        }
-        if self.objective == "tweedie":
-            params["tweedie_variance_power"] = float(self.tweedie_variance_power)
-        params.update(dict(self.lgbm_params or {}))
-        return params
+        return _params.lightgbm_params(self)
 
     def _resolved(self, freq: str) -> dict[str, Any]:
-        lags, windows, season, horizon = _defaults(freq)
-        return {
-            "lags": lags if self.lags is None else _check_ints(self.lags, "lags"),
-            "windows": windows if self.windows is None else _check_ints(self.windows, "windows"),
-            "season": season,
-            "horizon": horizon if self.horizon is None else positive_int(self.horizon, "horizon"),
-        }
+        return _params.resolved(self, freq)
 
     # ------------------------------------------------------------------ fit
     def fit(
@@ -360,6 +301,7 @@ class LGBMForecaster(ParamsMixin):
         df: Any,
         static: pd.DataFrame | None = None,
         *,
+        client: Any = None,
         id_col: str = "unique_id",
         time_col: str = "ds",
         target_col: str = "y",
@@ -368,13 +310,18 @@ class LGBMForecaster(ParamsMixin):
 
         Parameters
         ----------
-        df : pandas.DataFrame or polars.DataFrame
+        df : pandas.DataFrame, polars.DataFrame, dask.dataframe.DataFrame or path
             Long frame: ``id_col``, ``time_col``, ``target_col``; every other
             column is a historical exogenous feature whose future values
             ``predict`` will need (checked by :func:`forecastkit.prepare`).
+            With ``backend="dask"`` also a dask DataFrame or the path of a
+            parquet dataset partitioned by series.
         static : pandas.DataFrame, optional
             One row per series: ``id_col`` and static features (store,
             category...); text columns become categoricals.
+        client : distributed.Client, optional
+            The cluster of ``backend="dask"``; default: the current client
+            (``distributed.get_client()``).
         id_col, time_col, target_col : str
             Column names.
 
@@ -388,38 +335,86 @@ class LGBMForecaster(ParamsMixin):
             Bad data (see :func:`forecastkit.prepare`), a ``*_col`` argument
             that names no column, or a ``static`` frame that lacks series.
         InvalidParameterError
-            Invalid constructor parameters.
+            Invalid constructor parameters; ``backend="dask"`` without a
+            client; ``client`` with ``backend="local"``.
+        MissingDependencyError
+            ``backend="dask"`` without dask and distributed installed.
         """
         self._check_params()
+        columns = (id_col, time_col, target_col)
+        if self.backend == "dask":
+            from forecastkit.ml import _dask
+
+            return _dask.fit(self, df, static, client=client, columns=columns)
+        if client is not None:
+            raise InvalidParameterError(
+                "client= is used by backend='dask' only; pass LGBMForecaster(backend='dask', "
+                "...) to train on the cluster, or drop client=."
+            )
         prepared = prepare(
             df, id_col=id_col, time_col=time_col, target_col=target_col, freq=self.freq
         )
         frame = prepared.df
         layout = layout_from_frame(frame, id_col=id_col, time_col=time_col)
-        options = self._resolved(prepared.freq)
         design = design_exog(
             frame,
             prepared.exog_cols,
             static=None if static is None else to_pandas(static),
             ids=layout.ids,
             id_col=id_col,
-            options={
-                "price_col": self.price_col,
-                "regular_price_col": self.regular_price_col,
-                "promo_col": self.promo_col,
-                "promo_type_col": self.promo_type_col,
-                "weather_cols": self.weather_cols,
-                "category_col": self.category_col,
-                "location_col": self.location_col,
-                "freq": prepared.freq,
-                "calendar": self.calendar,
-                "date_families": ("calendar", "events") if self.date_features else (),
-            },
+            options=self._design_options(prepared.freq),
         )
         y = frame[target_col].to_numpy(dtype=np.float64)
         values = raw_columns(frame, design)
+        self._install(layout, y, values, design, freq=prepared.freq, columns=columns)
         exog = exog_features(design, layout, values)
-        bands = _engine.make_bands(
+        train_rows = self._train_rows(layout, y)
+        self.models_ = [self._train(b, exog, train_rows, check=True) for b in self.bands_]
+        return self._finish(int(train_rows.sum()))
+
+    def _design_options(self, freq: str) -> dict[str, Any]:
+        return {
+            "price_col": self.price_col,
+            "regular_price_col": self.regular_price_col,
+            "promo_col": self.promo_col,
+            "promo_type_col": self.promo_type_col,
+            "weather_cols": self.weather_cols,
+            "category_col": self.category_col,
+            "location_col": self.location_col,
+            "freq": freq,
+            "calendar": self.calendar,
+            "date_families": ("calendar", "events") if self.date_features else (),
+        }
+
+    def _install(
+        self,
+        layout: Layout,
+        y: np.ndarray,
+        values: dict[str, np.ndarray],
+        design: ExogDesign,
+        *,
+        freq: str,
+        columns: tuple[str, str, str],
+        bounds: tuple[np.datetime64, np.datetime64] | None = None,
+    ) -> None:
+        """Set the fitted state but the models (shared by both backends and the partitions)."""
+        self.id_col_, self.time_col_, self.target_col_ = columns
+        self.freq_, self.horizon_ = freq, self._resolved(freq)["horizon"]
+        self.strategy_ = self.strategy
+        self.exog_design_ = design
+        self.layout_, self.y_, self.values_ = layout, y, values
+        self.bands_ = self._bands(freq)
+        if bounds is None and layout.n_rows:
+            bounds = (layout.dates.min(), layout.dates.max())
+        self._bounds = bounds
+        self._panel: PanelSums | None = None
+        self._calibration: tuple[_conformal.Calibration | None, float] | None = None
+        for stale in ("models_", "_dask_handle"):  # a refit that fails leaves no old models
+            self.__dict__.pop(stale, None)
+
+    def _bands(self, freq: str) -> list[_engine.Band]:
+        options = self._resolved(freq)
+        return _engine.make_bands(
             self.strategy,
             options["horizon"],
             lags=options["lags"],
@@ -428,24 +423,33 @@ class LGBMForecaster(ParamsMixin):
             expanding=bool(self.expanding),
             season=options["season"],
         )
-        self.id_col_, self.time_col_, self.target_col_ = id_col, time_col, target_col
-        self.freq_, self.horizon_ = prepared.freq, options["horizon"]
-        self.strategy_ = self.strategy
-        self.exog_design_ = design
-        self.layout_, self.y_, self.values_ = layout, y, values
-        train_rows = self._train_rows(layout, y)
-        self.bands_ = bands
-        self._calibration: tuple[_conformal.Calibration | None, float] | None = None
-        self.models_ = [self._train(b, exog, train_rows, check=True) for b in bands]
+
+    def _finish(self, n_train_rows: int) -> LGBMForecaster:
         self.feature_names_ = list(self.models_[0].names)
         logger.info(
             "LGBMForecaster: %d series, %d training rows, %d features, %d model(s)",
-            layout.n_series,
-            int(train_rows.sum()),
+            self.layout_.n_series,
+            n_train_rows,
             len(self.feature_names_),
             len(self.models_),
         )
         return self
+
+    def _axis(self) -> pd.DatetimeIndex:
+        """Every period of the panel's history (all series), first to last."""
+        bounds = getattr(self, "_bounds", None)  # the whole panel's, in a partition
+        low, high = bounds or (self.layout_.dates.min(), self.layout_.dates.max())
+        return pd.date_range(low, high, freq=self.freq_)
+
+    @property
+    def _panel_sums(self) -> PanelSums | None:
+        """The whole panel's cross-series sums in a partition; None: this model's rows."""
+        return getattr(self, "_panel", None)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_dask_handle", None)  # futures on a cluster: not saved
+        return state
 
     def _train_rows(self, layout: Layout, y: np.ndarray) -> np.ndarray:
         rows = ~np.isnan(y) & (layout.position >= 1)
@@ -455,23 +459,27 @@ class LGBMForecaster(ParamsMixin):
             rows &= sold - before[layout.codes] > 0
         if self.max_train_periods is not None:
             keep = positive_int(self.max_train_periods, "max_train_periods")
-            axis = pd.date_range(layout.dates.min(), layout.dates.max(), freq=self.freq_)
+            axis = self._axis()
             rows &= layout.dates >= axis[max(len(axis) - keep, 0)].to_datetime64()
         return rows
+
+    def _band_rows(
+        self, band: _engine.Band, exog: dict, mask: np.ndarray, *, check: bool = False
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The training rows of a band among ``mask`` and their target features."""
+        rows = np.flatnonzero(mask & (self.layout_.position >= band.spec.shift))
+        target = _engine.band_features(band, self.y_, self.layout_.starts, rows)
+        if check:
+            merge_features({"the target features": target, "the exogenous features": exog})
+        return rows, target
 
     def _train(
         self, band: _engine.Band, exog: dict, mask: np.ndarray, *, check: bool = False
     ) -> _engine.BandModel:
         """One band's model on the ``mask`` rows; their target features live only meanwhile."""
-        rows = np.flatnonzero(mask & (self.layout_.position >= band.spec.shift))
+        rows, target = self._band_rows(band, exog, mask, check=check)
         if rows.size == 0:
-            raise InsufficientDataError(
-                f"no training rows: every series is shorter than {band.spec.shift + 1} periods; "
-                "give longer histories or lower horizon (direct strategy)."
-            )
-        target = _engine.band_features(band, self.y_, self.layout_.starts, rows)
-        if check:
-            merge_features({"the target features": target, "the exogenous features": exog})
+            raise _params.no_training_rows(band)
         return _engine.train(
             band,
             target,
@@ -507,8 +515,34 @@ class LGBMForecaster(ParamsMixin):
 
     def _calibrate(self) -> tuple[_conformal.Calibration | None, float]:
         """Conformal cells from held-out windows (None when there is no room for one)."""
-        layout, H, bands = self.layout_, self.horizon_, self.bands_
-        axis = pd.date_range(layout.dates.min(), layout.dates.max(), freq=self.freq_)
+        cutoffs = self._cutoffs()
+        if not cutoffs:
+            return None, 1.0
+        handle = getattr(self, "_dask_handle", None)
+        if handle is not None and handle.alive():
+            from forecastkit.ml import _dask
+
+            parts = _dask.calibration_windows(self, cutoffs)
+        else:
+            layout = self.layout_
+            before = self._train_rows(layout, self.y_) & (layout.dates <= cutoffs[0])
+            exog = exog_features(self.exog_design_, layout, self.values_, self._panel_sums)
+            models = [self._train(b, exog, before) for b in self.bands_]
+            parts = [self._window(models, exog, cutoff)[:3] for cutoff in cutoffs]
+        pred, actual, scale = (np.concatenate(p) for p in zip(*parts, strict=True))
+        reference = float(np.nanmedian(scale)) if np.isfinite(scale).any() else 1.0
+        scale = _conformal.floor_scale(scale, reference)
+        keep = ~np.isnan(actual).all(axis=1)
+        if not keep.any():
+            logger.warning("no held-out actuals for the conformal calibration; skipped")
+            return None, reference
+        cal = _conformal.calibrate(pred[keep], actual[keep], scale[keep])
+        logger.info("conformal calibration: %d windows, %d scores", len(cutoffs), cal.n_scores)
+        return cal, reference
+
+    def _cutoffs(self) -> list[np.datetime64]:
+        """Origins of the held-out windows of the calibration (as many as fit)."""
+        axis, H = self._axis(), self.horizon_
         windows = int(self.calibration_windows)
         while windows and len(axis) - windows * H < 2 * H:
             windows -= 1
@@ -520,28 +554,12 @@ class LGBMForecaster(ParamsMixin):
                 self.calibration_windows,
                 H,
             )
-        if windows == 0:
-            return None, 1.0
-        cutoffs = [axis[len(axis) - 1 - (windows - w) * H].to_datetime64() for w in range(windows)]
-        before = self._train_rows(layout, self.y_) & (layout.dates <= cutoffs[0])
-        exog = exog_features(self.exog_design_, layout, self.values_)
-        models = [self._train(b, exog, before) for b in bands]
-        parts = [self._window(models, exog, cutoff) for cutoff in cutoffs]
-        pred, actual, scale = (np.concatenate(p) for p in zip(*parts, strict=True))
-        reference = float(np.nanmedian(scale)) if np.isfinite(scale).any() else 1.0
-        scale = _conformal.floor_scale(scale, reference)
-        keep = ~np.isnan(actual).all(axis=1)
-        if not keep.any():
-            logger.warning("no held-out actuals for the conformal calibration; skipped")
-            return None, reference
-        cal = _conformal.calibrate(pred[keep], actual[keep], scale[keep])
-        logger.info("conformal calibration: %d windows, %d scores", windows, cal.n_scores)
-        return cal, reference
+        return [axis[len(axis) - 1 - (windows - w) * H].to_datetime64() for w in range(windows)]
 
     def _window(
         self, models: list[_engine.BandModel], exog: dict, cutoff: np.datetime64
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Forecasts, actuals and scales of one held-out window after ``cutoff``."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Forecasts, actuals, scales and series of one held-out window after ``cutoff``."""
         layout, H = self.layout_, self.horizon_
         known = layout.dates <= cutoff
         count = np.bincount(layout.codes[known], minlength=layout.n_series)
@@ -555,7 +573,7 @@ class LGBMForecaster(ParamsMixin):
         pred = self._run(models, y, layout.starts, rows, matrix, prefix)
         actual = np.where(rows >= 0, self.y_[np.maximum(rows, 0)], np.nan)
         scale = _conformal.series_scale(y, layout.starts, origin, self._scale_window)[series]
-        return pred, actual, scale
+        return pred, actual, scale, series
 
     def _run(self, models: list[_engine.BandModel], *args: Any) -> np.ndarray:
         threads = 0 if self.n_jobs == -1 else int(self.n_jobs)
@@ -611,7 +629,7 @@ class LGBMForecaster(ParamsMixin):
             col[history_rows] = hist
             col[flat] = fut_values[name]
             values[name] = col
-        exog = exog_features(design, ext, values)
+        exog = exog_features(design, ext, values, self._panel_sums)
         matrix = _engine.matrix([exog], flat)
         y = np.full(ext.n_rows, np.nan)
         y[history_rows] = self.y_
@@ -789,6 +807,79 @@ class LGBMForecaster(ParamsMixin):
             for j, p in enumerate(qs):
                 out[quantile_column(p)] = q[..., j].ravel()
         return out
+
+    def predict_partitions(
+        self,
+        h: int,
+        X_future: Any = None,
+        *,
+        path: str | Path,
+        quantiles: Sequence[float] | None = None,
+        client: Any = None,
+    ) -> list[str]:
+        """Forecast on the workers of a Dask cluster and write one parquet file per partition.
+
+        Each partition of whole series is forecast on its worker, as
+        :meth:`predict` would forecast it (same boosters, calibration and
+        features, the category and location sums reduced over the whole
+        panel), and written to ``path/part-<k>.parquet``; the forecasts never
+        gather on the driver. A model fitted with ``backend="dask"`` reuses
+        the partitions of its fit while its client runs; otherwise the
+        series are split by id and scattered to ``client``.
+
+        Parameters
+        ----------
+        h : int
+            Forecast horizon in periods.
+        X_future : pandas.DataFrame, optional
+            As in :meth:`predict`; checked here, then split by partition.
+        path : str or path-like
+            Directory of the files, new or empty (on a storage every worker
+            can write to); created when missing.
+        quantiles : sequence of float, optional
+            As in :meth:`predict`.
+        client : distributed.Client, optional
+            Default: the client of the fit, else the current one.
+
+        Returns
+        -------
+        list of str
+            The files written, one per partition; together they hold the
+            rows of ``predict(h, X_future, quantiles)``.
+
+        Raises
+        ------
+        InvalidParameterError
+            No running Dask client, or ``path`` already holds forecast files.
+        MissingDependencyError
+            dask and distributed are not installed.
+
+        Examples
+        --------
+        A one-worker cluster in this process (use a ``LocalCluster`` of worker
+        processes, or a real cluster, for speed):
+
+        >>> import tempfile
+        >>> import forecastkit as fk
+        >>> from distributed import Client
+        >>> data = fk.make_retail_demand(n_series=8, periods=200, seed=0)
+        >>> model = LGBMForecaster(backend="dask", n_estimators=30, calibration_windows=0)
+        >>> with Client(processes=False, n_workers=1, threads_per_worker=1,
+        ...             dashboard_address=None) as client, tempfile.TemporaryDirectory() as tmp:
+        ...     files = model.fit(data.sales, client=client).predict_partitions(14, path=tmp)
+        ...     written = pd.concat([pd.read_parquet(f) for f in files])
+        >>> len(files), len(written), list(written.columns)
+        (2, 112, ['unique_id', 'ds', 'yhat'])
+        >>> bool(written.sort_values(["unique_id", "ds"])["yhat"].round(6).tolist()
+        ...      == model.predict(14)["yhat"].round(6).tolist())
+        True
+        """
+        self._check_fitted()
+        from forecastkit.ml import _dask
+
+        return _dask.predict_partitions(
+            self, h, X_future, path=path, quantiles=quantiles, client=client
+        )
 
     # ------------------------------------------------------------------ inspection
     def feature_importance(self) -> pd.DataFrame:
