@@ -172,3 +172,57 @@ def test_cleanse_errors_name_the_column_and_series():
         evaluate(bad, DAYS[56], DAYS[62], forecaster=_naive(), promo_col="promo")
     with pytest.raises(InvalidParameterError, match="neighbours"):
         cleanse_promotions(sales, "promo", neighbours=0)
+
+
+# ---------------------------------------------------------------- placebo calibration
+class _FivePaths:
+    """Paths 8, 9, 10, 11, 12 a day (path s: 10 + s - 2), whatever the history."""
+
+    def fit(self, df, *, id_col="unique_id", time_col="ds", target_col="y"):
+        self.last_ = df.groupby(id_col)[time_col].max()
+        self.id_col_, self.time_col_, self.target_col_ = id_col, time_col, target_col
+        self.freq_ = "D"
+        self.fits = getattr(self, "fits", 0) + 1
+        return self
+
+    def _keys(self, h):
+        rows = [
+            (i, d + pd.Timedelta(days=k)) for i, d in self.last_.items() for k in range(1, h + 1)
+        ]
+        return pd.DataFrame(rows, columns=[self.id_col_, self.time_col_])
+
+    def predict(self, h):
+        return self._keys(h).assign(yhat=10.0)
+
+    def sample_paths(self, h, n, seed=None):
+        keys = self._keys(h)
+        out = pd.concat([keys.assign(sample=s, y=10.0 + s - 2) for s in range(n)])
+        return out.reset_index(drop=True)
+
+
+def test_placebo_windows_rescale_the_interval_by_hand():
+    # a two-day promotion on days 34-35 selling 25 a day; the three two-day
+    # windows before it sold 27.2 (days 32-33), 20 (30-31) and 14.6 (28-29)
+    y = np.full(40, 10.0)
+    y[32:34], y[28:30], y[34:36] = 13.6, 7.3, 25.0
+    sales = pd.DataFrame({"unique_id": "A", "ds": DAYS[:40], "y": y})
+    # path sums over two days: 16, 18, 20, 22, 24 -> 5%, 50%, 95% quantiles
+    # 16.4, 20, 23.6 (linear interpolation): half-widths 3.6 either side
+    raw = evaluate(sales, DAYS[34], DAYS[35], forecaster=_FivePaths(), n_paths=5, dip_window=0)
+    assert raw.loc[0, "lift"] == 30.0  # 50 sold, baseline 2 x 10
+    assert (raw.loc[0, "lift_lo"], raw.loc[0, "lift_hi"]) == pytest.approx((26.4, 33.6))
+    # placebo scores |actual - 20| / 3.6: 2.0, 0.0, 1.5; with 3 scores the
+    # 90% conformal rank ceil(4 x 0.9) = 4 exceeds 3, so the largest, 2.0:
+    # the baseline interval becomes 20 -+ 7.2, the lift interval 50 - (27.2, 12.8)
+    model = _FivePaths()
+    cal = evaluate(
+        sales,
+        DAYS[34],
+        DAYS[35],
+        forecaster=model,
+        n_paths=5,
+        dip_window=0,
+        calibration_windows=3,
+    )
+    assert (cal.loc[0, "lift_lo"], cal.loc[0, "lift_hi"]) == pytest.approx((22.8, 37.2))
+    assert cal.loc[0, "lift"] == 30.0

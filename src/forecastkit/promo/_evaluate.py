@@ -40,6 +40,7 @@ def evaluate(
     forecaster: Any = None,
     *,
     promo_col: str | None = None,
+    calibration_windows: int = 0,
     n_paths: int = 500,
     level: float = 0.9,
     seed: int = 0,
@@ -87,6 +88,15 @@ def evaluate(
         before the baseline is fitted (:func:`cleanse_promotions`), so that
         they do not lift the baseline and shrink the measured lift. Without
         it, the history is used as it is.
+    calibration_windows : int, default=0
+        Placebo windows used to calibrate the lift interval: the
+        forecaster is refitted before each of the ``calibration_windows``
+        windows of the promotion's length that precede it (on the cleansed
+        history when ``promo_col`` is given), and its interval's misses
+        there, pooled over series and windows, rescale the interval
+        (split-conformal: the half-widths are multiplied by the ``level``
+        conformal quantile of the scores ``|actual - median| / half-width``).
+        0 keeps the forecaster's own interval. Each window costs one fit.
     n_paths, level, seed : int, float, int
         Sample paths for the interval, its coverage, and their seed.
     id_col, time_col, target_col : str
@@ -154,6 +164,16 @@ def evaluate(
     h = len(pd.date_range(last.min(), dip_end, freq=freq)) - 1
     paths = forecaster.sample_paths(h, int(n_paths), seed=seed)
     mean = forecaster.predict(h)
+    scale = 1.0
+    if calibration_windows:
+        scale = _placebo_scale(
+            forecaster,
+            history,
+            (t0, t1, freq),
+            int(calibration_windows),
+            (level, int(n_paths), seed),
+            (id_col, time_col, target_col),
+        )
     return _summarise(
         frame,
         mean,
@@ -163,7 +183,89 @@ def evaluate(
         level=level,
         money=(margin, promo_cost),
         cols=(id_col, time_col, target_col),
+        scale=scale,
     )
+
+
+def _fresh(forecaster: Any) -> Any:
+    """An unfitted copy of ``forecaster`` (scikit-learn's clone, else a deep copy)."""
+    if hasattr(forecaster, "get_params"):
+        from sklearn.base import clone
+
+        return clone(forecaster)
+    import copy
+
+    return copy.deepcopy(forecaster)
+
+
+def _placebo_scale(
+    forecaster: Any,
+    history: pd.DataFrame,
+    window: tuple[pd.Timestamp, pd.Timestamp, str],
+    n_windows: int,
+    draws: tuple[float, int, int],
+    cols: tuple[str, str, str],
+) -> float:
+    """Split-conformal factor of the interval half-widths, from placebo windows.
+
+    Window ``j`` (1..n_windows) covers the ``L`` periods (the promotion's
+    length) that end ``(j - 1) L + 1`` periods before the promotion; a fresh
+    copy of the forecaster is fitted on the history before it. For each
+    series, with ``m`` the median of the path sums over the window and
+    ``lo, hi`` their central ``level`` quantiles, the score of the actual
+    sum ``a`` is ``(a - m) / (hi - m)`` above the median and ``(m - a) / (m -
+    lo)`` below it. The factor is the ``ceil((n + 1) level)``-th smallest of
+    the ``n`` pooled scores (the largest when ``n`` is too small for that).
+    """
+    t0, t1, freq = window
+    level, n_paths, seed = draws
+    id_col, time_col, target_col = cols
+    step = pd.tseries.frequencies.to_offset(freq)
+    length = len(pd.date_range(t0, t1, freq=freq))
+    tail = (1 - level) / 2
+    scores = []
+    for j in range(1, n_windows + 1):
+        p0 = t0 - j * length * step
+        p1 = p0 + (length - 1) * step
+        train = history[history[time_col] < p0]
+        inside = history[(history[time_col] >= p0) & (history[time_col] <= p1)]
+        counts = train.groupby(id_col)[time_col].size()
+        ids = pd.Index(counts.index[counts.to_numpy() >= 2 * length]).intersection(
+            pd.Index(inside[id_col].unique())
+        )
+        if len(ids) == 0:
+            logger.warning("placebo window %d (from %s) has too little history; skipped", j, p0)
+            continue
+        train = train[train[id_col].isin(ids)]
+        model = _fresh(forecaster)
+        model.fit(train[[id_col, time_col, target_col]], **_cols(cols))
+        last = train.groupby(id_col)[time_col].max()
+        h = len(pd.date_range(last.min(), p1, freq=freq)) - 1
+        paths = model.sample_paths(h, n_paths, seed=seed)
+        sums = _window_sum(paths, target_col, p0, p1, [id_col, "sample"], time_col)
+        q = sums.groupby(level=0).quantile([tail, 0.5, 1 - tail]).unstack().reindex(ids)
+        actual = _window_sum(inside, target_col, p0, p1, id_col, time_col).reindex(ids)
+        lo, med, hi = (q.iloc[:, i].to_numpy(dtype=float) for i in range(3))
+        a = actual.to_numpy(dtype=float)
+        width = np.where(a >= med, hi - med, med - lo)
+        gap = np.abs(a - med)
+        scores.append(
+            np.where(
+                width > 0, gap / np.where(width > 0, width, 1.0), np.where(gap > 0, np.inf, 0.0)
+            )
+        )
+    if not scores:
+        logger.warning("no placebo window had enough history: the interval is not calibrated")
+        return 1.0
+    pooled = np.sort(np.concatenate(scores))
+    rank = int(np.ceil((len(pooled) + 1) * level))
+    factor = float(pooled[min(rank, len(pooled)) - 1])
+    logger.info("placebo calibration: %d scores, interval factor %.3g", len(pooled), factor)
+    return factor if np.isfinite(factor) else float(pooled[np.isfinite(pooled)].max(initial=1.0))
+
+
+def _cols(cols: tuple[str, str, str]) -> dict[str, str]:
+    return {"id_col": cols[0], "time_col": cols[1], "target_col": cols[2]}
 
 
 def _check_frame(
@@ -347,6 +449,7 @@ def _summarise(
     level: float,
     money: tuple[Any, Any],
     cols: tuple[str, str, str],
+    scale: float = 1.0,
 ) -> pd.DataFrame:
     """The per-series table: actual, baseline, lift with its interval, dip, ROI."""
     t0, t1, dip_end = dates
@@ -362,7 +465,10 @@ def _summarise(
     baseline = _window_sum(mean, "yhat", t0, t1, id_col, time_col).reindex(chosen)
     path_sum = _window_sum(paths, target_col, t0, t1, [id_col, "sample"], time_col)
     tail = (1 - level) / 2
-    q = path_sum.groupby(level=0).quantile([tail, 1 - tail]).unstack().reindex(chosen)
+    q = path_sum.groupby(level=0).quantile([tail, 0.5, 1 - tail]).unstack().reindex(chosen)
+    med = q.iloc[:, 1].to_numpy(dtype=float)
+    base_lo = np.clip(med - scale * (med - q.iloc[:, 0].to_numpy(dtype=float)), 0.0, None)
+    base_hi = med + scale * (q.iloc[:, 2].to_numpy(dtype=float) - med)
     dips = _dip(frame, mean, (t1, dip_end), chosen, cols)
     out = pd.DataFrame(
         {
@@ -372,8 +478,8 @@ def _summarise(
         }
     )
     out["lift"] = out["actual"] - out["baseline"]
-    out["lift_lo"] = out["actual"] - q.iloc[:, 1].to_numpy()
-    out["lift_hi"] = out["actual"] - q.iloc[:, 0].to_numpy()
+    out["lift_lo"] = out["actual"] - base_hi
+    out["lift_hi"] = out["actual"] - base_lo
     out["dip"] = dips
     out["roi"] = np.nan
     if margin is not None and promo_cost is not None:
