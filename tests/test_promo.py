@@ -182,7 +182,6 @@ class _FivePaths:
         self.last_ = df.groupby(id_col)[time_col].max()
         self.id_col_, self.time_col_, self.target_col_ = id_col, time_col, target_col
         self.freq_ = "D"
-        self.fits = getattr(self, "fits", 0) + 1
         return self
 
     def _keys(self, h):

@@ -10,7 +10,7 @@ from typing import Any
 
 from forecastkit.errors import InvalidParameterError
 
-__all__ = ["ParamsMixin"]
+__all__ = ["ParamsMixin", "fresh_copy"]
 
 
 class ParamsMixin:
@@ -84,3 +84,14 @@ class ParamsMixin:
         from forecastkit.persist import save  # here: persist imports the estimators' modules
 
         return save(self, path, compress=compress, metadata=metadata)
+
+
+def fresh_copy(estimator: Any) -> Any:
+    """An unfitted copy: ``sklearn.base.clone`` when it has ``get_params``, else a deep copy."""
+    if hasattr(estimator, "get_params"):
+        from sklearn.base import clone
+
+        return clone(estimator)
+    import copy
+
+    return copy.deepcopy(estimator)

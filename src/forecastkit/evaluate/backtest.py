@@ -19,7 +19,6 @@ A forecaster is any object with
 
 from __future__ import annotations
 
-import copy
 import inspect
 import logging
 from collections.abc import Mapping, Sequence
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecastkit._estimator import fresh_copy
 from forecastkit._validation import positive_int
 from forecastkit.data import QUANTILE_FORMAT, PreparedData, prepare, quantile_column
 from forecastkit.errors import DataValidationError, InsufficientDataError, format_values
@@ -131,15 +131,6 @@ def _cutoffs(axis: pd.DatetimeIndex, h: int, n_windows: int, step_size: int) -> 
     last = len(axis) - 1 - h
     positions = [last - (n_windows - 1 - i) * step_size for i in range(n_windows)]
     return axis[positions]
-
-
-def _fresh(forecaster: Any) -> Any:
-    """An unfitted copy: ``sklearn.base.clone`` when it has ``get_params``, else a deep copy."""
-    if hasattr(forecaster, "get_params"):
-        from sklearn.base import clone
-
-        return clone(forecaster)
-    return copy.deepcopy(forecaster)
 
 
 def _split_window(
@@ -473,7 +464,7 @@ def backtest(
         _check_actuals(actual, cutoff, **cols)
         train = data.loc[rows & before].reset_index(drop=True)
         if refit or model is None:
-            model = _fresh(forecaster)
+            model = fresh_copy(forecaster)
             model.fit(train, **cols, **dict(fit_kwargs or {}))
         else:
             since = (times > previous).to_numpy() & before

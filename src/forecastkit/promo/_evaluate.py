@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecastkit._estimator import fresh_copy
 from forecastkit._values import per_id
 from forecastkit.data import prepare
 from forecastkit.errors import DataValidationError, InvalidParameterError, format_values
@@ -27,6 +28,8 @@ from forecastkit.errors import DataValidationError, InvalidParameterError, forma
 __all__ = ["cleanse_promotions", "evaluate"]
 
 logger = logging.getLogger(__name__)
+
+_COLS = ("id_col", "time_col", "target_col")
 
 
 def evaluate(
@@ -138,7 +141,7 @@ def evaluate(
             f"{len(missing)} series have no history before {t0.date()}: "
             f"{format_values(missing)}; a baseline needs data from before the promotion."
         )
-    cols = {"id_col": id_col, "time_col": time_col, "target_col": target_col}
+    cols = dict(zip(_COLS, (id_col, time_col, target_col), strict=True))
     if forecaster is None:
         from forecastkit.timeseries import StatsForecaster
 
@@ -187,17 +190,6 @@ def evaluate(
     )
 
 
-def _fresh(forecaster: Any) -> Any:
-    """An unfitted copy of ``forecaster`` (scikit-learn's clone, else a deep copy)."""
-    if hasattr(forecaster, "get_params"):
-        from sklearn.base import clone
-
-        return clone(forecaster)
-    import copy
-
-    return copy.deepcopy(forecaster)
-
-
 def _placebo_scale(
     forecaster: Any,
     history: pd.DataFrame,
@@ -237,8 +229,8 @@ def _placebo_scale(
             logger.warning("placebo window %d (from %s) has too little history; skipped", j, p0)
             continue
         train = train[train[id_col].isin(ids)]
-        model = _fresh(forecaster)
-        model.fit(train[[id_col, time_col, target_col]], **_cols(cols))
+        model = fresh_copy(forecaster)
+        model.fit(train[[id_col, time_col, target_col]], **dict(zip(_COLS, cols, strict=True)))
         last = train.groupby(id_col)[time_col].max()
         h = len(pd.date_range(last.min(), p1, freq=freq)) - 1
         paths = model.sample_paths(h, n_paths, seed=seed)
@@ -262,10 +254,6 @@ def _placebo_scale(
     factor = float(pooled[min(rank, len(pooled)) - 1])
     logger.info("placebo calibration: %d scores, interval factor %.3g", len(pooled), factor)
     return factor if np.isfinite(factor) else float(pooled[np.isfinite(pooled)].max(initial=1.0))
-
-
-def _cols(cols: tuple[str, str, str]) -> dict[str, str]:
-    return {"id_col": cols[0], "time_col": cols[1], "target_col": cols[2]}
 
 
 def _check_frame(
