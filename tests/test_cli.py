@@ -609,3 +609,19 @@ def test_version_in_a_subprocess():
     )
     assert done.returncode == 0
     assert done.stdout.strip() == f"forecastkit {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["plan", "--budget", "-5"], "--budget: expected a finite number >= 0, got '-5'"),
+        (["plan", "--budget", "inf"], "--budget: expected a finite number >= 0, got 'inf'"),
+        (["forecast", "--horizon", "0"], "--horizon: expected a positive integer, got '0'"),
+        (["demo", "--series", "abc"], "--series: expected a positive integer, got 'abc'"),
+        (["plan", "--service-level", "1"], "strictly between 0 and 1, got '1'"),
+        (["demo", "--budget-share", "0"], "--budget-share: expected a share in (0, 1], got '0'"),
+    ],
+)
+def test_bad_flag_values_exit_2_with_the_rule(args, message, capsys):
+    assert main(args) == 2
+    assert message in capsys.readouterr().err
